@@ -1,0 +1,393 @@
+"""The command line. Heavy modules are imported inside commands so `--help` stays instant."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+from rich.console import Console
+
+from .errors import KhronikaError
+
+if TYPE_CHECKING:
+    from .store import Store
+
+app = typer.Typer(
+    help="Khronika: turn eyewitness testimony about a crisis into a sourced, reviewable chronicle.\n\n"
+    "Typical use: `khronika ingest testimonies/ --published 2022-01-08`, then `khronika chronicle` and "
+    "`khronika board`. Every command that touches the store takes --db (or KHRONIKA_DB); SQLite by default.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+audit_app = typer.Typer(help="The tamper-evident audit chain.", no_args_is_help=True)
+gazetteer_app = typer.Typer(help="Search and extend the gazetteer of places.", no_args_is_help=True)
+app.add_typer(audit_app, name="audit")
+app.add_typer(gazetteer_app, name="gazetteer")
+
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
+
+DbOpt = Annotated[str | None, typer.Option("--db", envvar="KHRONIKA_DB",
+                                           help="SQLAlchemy URL of the store [default: sqlite:///khronika.db].")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
+
+
+def _open(db: str | None) -> Store:
+    from .store import Store
+
+    return Store(db)
+
+
+def _fail(e: Exception) -> None:
+    err.print(f"[red]error:[/red] {e}", highlight=False)
+    raise typer.Exit(2)
+
+
+def _print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
+
+
+@app.command()
+def ingest(
+    paths: Annotated[list[str] | None, typer.Argument(help="Files, folders, globs, or - for stdin.")] = None,
+    published: Annotated[str | None, typer.Option(help="When the text was written (YYYY-MM-DD[THH:MM]).")] = None,
+    lang: Annotated[str | None, typer.Option(help="Language code; detected when omitted.")] = None,
+    source: Annotated[str | None, typer.Option(help="Who or what the text comes from (part of its identity).")]
+    = None,
+    tz: Annotated[str, typer.Option(help="Time zone of the texts' local times.")] = "Asia/Almaty",
+    manifest: Annotated[Path | None, typer.Option(help="YAML list of {file, published, lang, source, tz, channel}"
+                                                        " for a batch with per-file metadata.")] = None,
+    reprocess: Annotated[bool, typer.Option(help="Re-run the pipeline on stored documents (all of them when no "
+                                                 "path is given), as a new run; old runs are kept.")] = False,
+    max_bytes: Annotated[int, typer.Option(help="Refuse files larger than this.")] = 5 * 1024 * 1024,
+    db: DbOpt = None,
+) -> None:
+    """Read texts, run the pipeline, and store each document in its own transaction.
+
+    The same bytes from the same source are stored once; a second run says so. A file that cannot be
+    read is named in a one-line error and the batch goes on.
+    """
+    from .ingest import IngestJob, jobs_from_manifest, jobs_from_paths
+
+    try:
+        store = _open(db)
+        if manifest:
+            jobs = jobs_from_manifest(manifest)
+        elif paths:
+            jobs = jobs_from_paths(paths, published=published, lang=lang, source=source, tz=tz)
+        elif reprocess:
+            jobs = [IngestJob.stored(i, published=published, lang=lang) for i in store.document_ids()]
+        else:
+            _fail(KhronikaError("give files, folders, globs or -, or --manifest, or --reprocess"))
+            return
+        from .ingest import run_jobs
+
+        summary = run_jobs(jobs, store, reprocess=reprocess, max_bytes=max_bytes, console=err)
+    except KhronikaError as e:
+        _fail(e)
+        return
+    out.print(summary.line(), highlight=False)
+    if summary.failed and not summary.stored and not summary.seen and not summary.reprocessed:
+        raise typer.Exit(1)
+
+
+@app.command()
+def extract(
+    file: Annotated[str, typer.Argument(help="A text file, or - for stdin.")],
+    published: Annotated[str | None, typer.Option(help="When the text was written (YYYY-MM-DD[THH:MM]).")] = None,
+    lang: Annotated[str | None, typer.Option(help="Language code; detected when omitted.")] = None,
+    tz: Annotated[str, typer.Option(help="Time zone of the text's local times.")] = "Asia/Almaty",
+    as_json: JsonOpt = False,
+) -> None:
+    """Run the whole pipeline on one text without a store and print its structure."""
+    from .intake import expand, make_document
+    from .pipeline import default_pipeline
+    from .render import render_document
+
+    try:
+        src = next(iter(expand([file])))
+        doc = make_document(src.read(), name=src.name, published=published, lang=lang, tz=tz)
+        default_pipeline()(doc)
+    except KhronikaError as e:
+        _fail(e)
+        return
+    if as_json:
+        _print_json(doc.to_json())
+    else:
+        render_document(doc, out)
+
+
+@app.command()
+def chronicle(
+    since: Annotated[str | None, typer.Option(help="First day (YYYY-MM-DD).")] = None,
+    until: Annotated[str | None, typer.Option(help="Last day (YYYY-MM-DD).")] = None,
+    db: DbOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Events by day: place, time, evidence level and speaker, each traceable to its document."""
+    from .render import render_chronicle
+
+    try:
+        rows = _open(db).chronicle(since=since, until=until)
+    except KhronikaError as e:
+        _fail(e)
+        return
+    if as_json:
+        _print_json(rows)
+    else:
+        render_chronicle(rows, out)
+
+
+@app.command()
+def board(
+    place: Annotated[str | None, typer.Option(help="Only this place.")] = None,
+    at: Annotated[str | None, typer.Option(help="The state as of this date-time (ISO).")] = None,
+    db: DbOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """The situation board: the latest state of each service per place, with sources and conflicts."""
+    from .render import render_board
+
+    try:
+        rows = _open(db).board(place=place, at=at)
+    except KhronikaError as e:
+        _fail(e)
+        return
+    if as_json:
+        _print_json(rows)
+    else:
+        render_board(rows, out)
+
+
+@app.command()
+def show(
+    doc_id: Annotated[str, typer.Argument(help="A document id (a unique prefix is enough).")],
+    db: DbOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """One stored document: speakers, statements with evidence levels, events, claims."""
+    from .render import render_document
+
+    try:
+        store = _open(db)
+        matches = [i for i in store.document_ids() if i.startswith(doc_id)]
+        if len(matches) != 1:
+            raise KhronikaError(f"{len(matches)} documents match {doc_id!r}; give a longer id")
+        doc = store.load_document(matches[0])
+    except KhronikaError as e:
+        _fail(e)
+        return
+    if as_json:
+        _print_json(doc.to_json())
+    else:
+        render_document(doc, out)
+
+
+@app.command()
+def documents(db: DbOpt = None, as_json: JsonOpt = False) -> None:
+    """List stored documents."""
+    try:
+        rows = _open(db).documents()
+    except KhronikaError as e:
+        _fail(e)
+        return
+    if as_json:
+        _print_json(rows)
+        return
+    for r in rows:
+        out.print(f"{r['id'][:12]}  {r.get('published') or '?':<10}  {r.get('lang')}  {r.get('title') or ''}",
+                  highlight=False)
+
+
+@app.command()
+def search(query: Annotated[str, typer.Argument(help="Words to find.")], db: DbOpt = None,
+           as_json: JsonOpt = False) -> None:
+    """Full-text search over stored documents."""
+    try:
+        rows = _open(db).search(query)
+    except KhronikaError as e:
+        _fail(e)
+        return
+    if as_json:
+        _print_json(rows)
+        return
+    for r in rows:
+        out.print(f"{str(r.get('id', ''))[:12]}  {r.get('title') or ''}", highlight=False)
+
+
+@audit_app.command("verify")
+def audit_verify(db: DbOpt = None) -> None:
+    """Recompute the chain and every run's digest; name the first broken entry."""
+    try:
+        res = _open(db).audit_verify()
+    except KhronikaError as e:
+        _fail(e)
+        return
+    if res.ok:
+        out.print(f"audit chain ok: {res.entries} entries verified")
+        return
+    err.print(f"[red]audit chain BROKEN[/red] at entry {res.first_broken}: {res.reason}", highlight=False)
+    raise typer.Exit(1)
+
+
+@app.command("eval")
+def eval_cmd(
+    gold: Annotated[Path, typer.Argument(help="A gold JSONL file (see shared/eval/FORMAT.md).")],
+    as_json: JsonOpt = False,
+    skip_type: Annotated[list[str] | None, typer.Option("--skip-type",
+                                                        help="Drop gold docs whose first event has this type.")]
+    = None,
+    predictions: Annotated[Path | None, typer.Option(help="Also write the system's output in the gold format.")]
+    = None,
+    limit: Annotated[int | None, typer.Option(help="Only the first N documents (a quick look).")] = None,
+) -> None:
+    """Score the pipeline on a gold file, with the metric names of FORMAT.md."""
+    from rich.progress import Progress
+
+    from .evaluate import evaluate, load_gold, predict
+
+    try:
+        lines = load_gold(gold)[:limit] if limit else load_gold(gold)
+        with Progress(console=err, transient=True, disable=not err.is_terminal) as bar:
+            task = bar.add_task(f"eval {gold.name}", total=len(lines))
+            preds = list(predict(lines, progress=lambda: bar.advance(task)))
+    except KhronikaError as e:
+        _fail(e)
+        return
+    if predictions:
+        with predictions.open("w", encoding="utf-8") as f:
+            for p in preds:
+                f.write(json.dumps(p, ensure_ascii=False) + "\n")
+    res = evaluate(lines, preds, tuple(skip_type or ()))
+    rounded = {k: (round(v, 4) if isinstance(v, float) else v) for k, v in res.items()}
+    if as_json:
+        sys.stdout.write(json.dumps(rounded, ensure_ascii=False) + "\n")
+        return
+    for k, v in rounded.items():
+        out.print(f"{k:<28} {v}", highlight=False)
+
+
+@app.command()
+def train(
+    inputs: Annotated[list[Path], typer.Argument(help="FORMAT.md JSONL files or ACLED CSV exports.")],
+    out_dir: Annotated[Path | None, typer.Option("--out", help="Where to write the model "
+                                                 "[default: the user data folder].")] = None,
+) -> None:
+    """Fit the event classifier to your own coded data; the model goes to your data folder."""
+    from .extract import events as _events  # noqa: F401  (registers vocabularies)
+    from .paths import user_dir
+    from .train import train as fit
+
+    try:
+        report = fit(list(inputs), out_dir or user_dir() / "models")
+    except KhronikaError as e:
+        _fail(e)
+        return
+    _print_json(report)
+
+
+@app.command()
+def demo(db: DbOpt = None) -> None:
+    """Ingest the shipped sample corpus and print the chronicle and the situation board."""
+    from .corpus import corpus_dir
+    from .ingest import jobs_from_manifest, run_jobs
+    from .render import render_board, render_chronicle
+
+    try:
+        store = _open(db)
+        summary = run_jobs(jobs_from_manifest(corpus_dir() / "manifest.yaml"), store, console=err)
+        out.print(summary.line(), highlight=False)
+        out.rule("Chronicle")
+        render_chronicle(store.chronicle(), out)
+        out.rule("Situation board")
+        render_board(store.board(), out)
+    except KhronikaError as e:
+        _fail(e)
+
+
+@gazetteer_app.command("search")
+def gazetteer_search(query: str, limit: int = 10, as_json: JsonOpt = False) -> None:
+    """Find places by name or alias, in any script."""
+    from .geo.gazetteer import Gazetteer
+
+    places = Gazetteer.load().search(query, limit=limit)
+    rows = [_place_dict(p) for p in places]
+    if as_json:
+        _print_json(rows)
+        return
+    for r in rows:
+        out.print(f"{r['name']:<30} {r.get('precision') or '':<9} {r.get('country') or '':<3} "
+                  f"{r.get('admin1') or '':<20} {r.get('lat')}, {r.get('lon')}  [{r.get('source') or ''}]",
+                  highlight=False)
+
+
+@gazetteer_app.command("add")
+def gazetteer_add(
+    name: str,
+    lat: Annotated[float, typer.Option(help="Latitude, WGS84 degrees.")],
+    lon: Annotated[float, typer.Option(help="Longitude, WGS84 degrees.")],
+    precision: Annotated[str, typer.Option(help="point, street, district, city, region or country.")] = "point",
+    aliases: Annotated[str, typer.Option(help="Other names, separated by |.")] = "",
+    country: str = "KZ",
+    admin1: str = "",
+    source: Annotated[str, typer.Option(help="Where the coordinates come from.")] = "user",
+) -> None:
+    """Add a local place (landmark, district, street) to your gazetteer."""
+    from .geo.gazetteer import add
+
+    try:
+        p = add({"name": name, "lat": lat, "lon": lon, "precision": precision, "aliases": aliases,
+                 "country": country, "admin1": admin1, "source": source})
+    except (KhronikaError, ValueError) as e:
+        _fail(e)
+        return
+    out.print(f"added {_place_dict(p)['name']}", highlight=False)
+
+
+@gazetteer_app.command("import")
+def gazetteer_import(path: Path) -> None:
+    """Import places from CSV or GeoJSON into your gazetteer."""
+    from .geo.gazetteer import import_file
+
+    try:
+        n = import_file(path)
+    except (KhronikaError, ValueError, OSError) as e:
+        _fail(e)
+        return
+    out.print(f"imported {n} places from {path}")
+
+
+@gazetteer_app.command("export")
+def gazetteer_export(path: Path, fmt: Annotated[str, typer.Option("--format", help="csv or geojson")] = "csv") \
+        -> None:
+    """Export your local gazetteer as CSV or GeoJSON."""
+    from .geo.gazetteer import export
+
+    try:
+        n = export(path, fmt=fmt)
+    except (KhronikaError, ValueError, OSError) as e:
+        _fail(e)
+        return
+    out.print(f"exported {n} places to {path}")
+
+
+def _place_dict(p: Any) -> dict[str, Any]:
+    if isinstance(p, dict):
+        return p
+    from dataclasses import asdict, is_dataclass
+
+    return asdict(p) if is_dataclass(p) else dict(vars(p))
+
+
+def main() -> None:
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,150 @@
+"""The ingest job: sources -> intake -> pipeline -> store, one transaction per document.
+
+This module is the orchestrator, the one place where pipeline stages meet the store.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import yaml
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from .errors import InputError, KhronikaError
+from .intake import MAX_BYTES, RawSource, expand, make_document
+from .model import Document, Provenance
+from .pipeline import Pipeline, default_pipeline
+
+if TYPE_CHECKING:
+    from .store import Store
+
+
+@dataclass
+class IngestJob:
+    """One thing to ingest: a raw source with its metadata, or a stored document to reprocess."""
+
+    source: RawSource | None
+    published: str | None = None
+    lang: str | None = None
+    tz: str = "Asia/Almaty"
+    provenance: dict[str, Any] = field(default_factory=dict)
+    title: str | None = None
+    stored_id: str | None = None
+
+    @classmethod
+    def stored(cls, doc_id: str, *, published: str | None = None, lang: str | None = None) -> IngestJob:
+        return cls(source=None, published=published, lang=lang, stored_id=doc_id)
+
+    @property
+    def name(self) -> str:
+        return self.source.name if self.source else f"stored:{self.stored_id}"
+
+
+def jobs_from_paths(paths: Sequence[str], *, published: str | None, lang: str | None, source: str | None,
+                    tz: str = "Asia/Almaty") -> list[IngestJob]:
+    channel = "stdin" if list(paths) == ["-"] else "file"
+    return [IngestJob(src, published=published, lang=lang, tz=tz,
+                      provenance={"channel": channel, "source": source}) for src in expand(list(paths))]
+
+
+def jobs_from_manifest(path: Path) -> list[IngestJob]:
+    """A YAML list (or {documents: [...]}) of entries: file (relative to the manifest), and metadata."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as e:
+        raise InputError(f"cannot read manifest: {e}", path=str(path)) from e
+    entries = data.get("documents") if isinstance(data, dict) else data
+    if not isinstance(entries, list):
+        raise InputError("a manifest is a list of entries, each with a 'file'", path=str(path))
+    jobs = []
+    for n, e in enumerate(entries, 1):
+        if not isinstance(e, dict) or "file" not in e:
+            raise InputError(f"entry {n} has no 'file'", path=str(path))
+        src = RawSource(str(path.parent / e["file"]), None)
+        prov = {"channel": e.get("channel", "file"), "source": e.get("source"), "sender": e.get("sender"),
+                "message_id": e.get("message_id")}
+        published = e.get("published")
+        jobs.append(IngestJob(src, published=None if published is None else str(published), lang=e.get("lang"),
+                              tz=e.get("tz", "Asia/Almaty"), provenance=prov, title=e.get("title")))
+    return jobs
+
+
+@dataclass
+class Summary:
+    stored: int = 0
+    seen: int = 0
+    reprocessed: int = 0
+    failed: int = 0
+    skipped_lang: int = 0
+
+    def line(self) -> str:
+        parts = [f"{self.stored} stored"]
+        if self.reprocessed:
+            parts.append(f"{self.reprocessed} reprocessed")
+        parts.append(f"{self.seen} already stored")
+        if self.skipped_lang:
+            parts.append(f"{self.skipped_lang} stored without extraction (language not supported)")
+        parts.append(f"{self.failed} failed")
+        return "ingest: " + ", ".join(parts)
+
+
+def _build(job: IngestJob, store: Store, max_bytes: int) -> Document:
+    if job.stored_id:
+        old = store.load_document(job.stored_id)
+        return make_document(store.raw_bytes(job.stored_id), name=job.name, provenance=old.provenance,
+                             published=job.published or old.published, lang=job.lang or old.lang, tz=old.tz,
+                             title=old.title)
+    assert job.source is not None
+    raw = job.source.read(max_bytes)
+    prov = Provenance(filename=None if job.source.name == "-" else job.source.name,
+                      **{k: v for k, v in job.provenance.items() if v is not None})
+    return make_document(raw, name=job.source.name, provenance=prov, published=job.published, lang=job.lang,
+                         tz=job.tz, title=job.title)
+
+
+def run_jobs(jobs: Iterable[IngestJob], store: Store, *, reprocess: bool = False, max_bytes: int = MAX_BYTES,
+             console: Console | None = None, pipeline: Pipeline | None = None) -> Summary:
+    """Ingest every job; a failing one is reported in one line and the batch goes on."""
+    console = console or Console(stderr=True)
+    pipe = pipeline or default_pipeline()
+    jobs = list(jobs)
+    summary = Summary()
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+    with Progress(*columns, console=console, transient=True,
+                  disable=len(jobs) < 2 or not console.is_terminal) as bar:
+        task = bar.add_task("ingest", total=len(jobs))
+        for job in jobs:
+            _one(job, store, pipe, reprocess, max_bytes, summary, console)
+            bar.advance(task)
+    return summary
+
+
+def _one(job: IngestJob, store: Store, pipe: Pipeline, reprocess: bool, max_bytes: int, summary: Summary,
+         console: Console) -> None:
+    try:
+        doc = _build(job, store, max_bytes)
+        seen = store.has_document(doc.id)
+        if seen and not reprocess:
+            summary.seen += 1
+            console.print(f"already stored: {job.name} ({doc.id[:12]})", highlight=False)
+            return
+        pipe(doc)
+        store.save(doc, reprocess=seen)
+    except KhronikaError as e:
+        summary.failed += 1
+        console.print(f"[red]error:[/red] {e}", highlight=False)
+        return
+    except Exception as e:  # a bug in one component must not stop a batch of hundreds; say which file
+        summary.failed += 1
+        console.print(f"[red]error:[/red] {job.name}: internal error {type(e).__name__}: {e}", highlight=False)
+        return
+    if seen:
+        summary.reprocessed += 1
+    else:
+        summary.stored += 1
+    if not doc.pipeline:
+        summary.skipped_lang += 1
