@@ -1,0 +1,608 @@
+"""Event mentions typed by the ACLED taxonomy, plus disruptions and a few non-ACLED labels.
+
+Method: weighted cue patterns per sub-type (lang/<code>/events.yaml) find candidate triggers in each
+sentence; ACLED's coding rules (below, in `_refine`) then settle the sub-type from the context (a
+protest met with live fire is "Excessive force against protesters", a protest whose crowd throws
+stones is a "Violent demonstration"). A document's events get a salience; its lead event is the
+one the text is about (for an ACLED note, the event it codes). A user-trained classifier, when
+present in the user's data folder, may re-type the lead event (khronika.extract.classifier).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+from khronika import lang as langpacks
+from khronika import vocab
+from khronika.extract import actors as actor_mod
+from khronika.extract import fatalities as fat_mod
+from khronika.model import Document, Event, PlaceRef, Statement, TimeRef, Victim
+from khronika.registry import component
+
+NAME = "khronika.events"
+VERSION = "1"
+TAG = f"{NAME}@{VERSION}"
+
+_SENT = re.compile(r"(?<=[.!?])[\"'”»)]?\s+(?=[\"“«(]?[A-ZА-ЯЁ0-9])|\n\s*\n|\n(?=\s*[-•*])")
+# How strongly the lead sentence outweighs later ones: news and ACLED notes state the event first.
+_POS_DECAY = 0.5
+_SHORT_UNIT = 900  # characters; a unit this short is read as one episode for counting casualties
+# Sub-types that by definition have no deaths: a protest with deaths is coded otherwise (ACLED).
+_NO_DEATHS = ("Peaceful protest", "Protest with intervention")
+_FAMILY_FACTOR = {"acled": 1.0, "other": 0.95, "disruption": 0.35}
+
+
+@dataclass(frozen=True)
+class SubType:
+    id: str
+    name: str
+    type: str
+    family: str
+    rank: int
+
+
+@dataclass
+class Hit:
+    sid: str
+    weight: float
+    start: int
+    end: int
+
+
+@dataclass
+class Candidate:
+    sid: str
+    score: float
+    start: int
+    end: int
+    sent: int
+    hits: list[Hit] = field(default_factory=list)
+
+
+@lru_cache(maxsize=1)
+def taxonomy() -> dict[str, SubType]:
+    out = {
+        e["id"]: SubType(e["id"], e["name"], e["type"], e["family"], int(e["rank"]))
+        for e in vocab.load("acled")
+    }
+    for e in vocab.load("disruptions"):
+        out[e["id"]] = SubType(e["id"], e["name"], "Disruption", "disruption", 95)
+    return out
+
+
+def by_name(name: str) -> SubType | None:
+    """The sub-type whose ACLED name (or id) is `name`."""
+    for st in taxonomy().values():
+        if name in (st.name, st.id):
+            return st
+    return None
+
+
+def _compile(pats: Iterable[str]) -> re.Pattern[str]:
+    alt = "|".join(f"(?:{p})" for p in sorted(pats, key=len, reverse=True))
+    return re.compile(rf"(?<!\w)(?:{alt})(?!\w)", re.I)
+
+
+class Rules:
+    """Compiled cues of one language."""
+
+    def __init__(self, lang: str) -> None:
+        pack = langpacks.load(lang, "events")
+        tax = taxonomy()
+        self.cues: list[tuple[str, float, re.Pattern[str]]] = []
+        for sid, by_w in (pack.get("cues") or {}).items():
+            self._check(sid, tax, lang)
+            for w, pats in by_w.items():
+                self.cues.append((sid, float(w), _compile(pats)))
+        for sid, pats in (pack.get("disruption_cues") or {}).items():
+            self._check(sid, tax, lang)
+            self.cues.append((sid, 3.0, _compile(pats)))
+        self.groups = {g: _compile(p) for g, p in (pack.get("groups") or {}).items()}
+
+    @staticmethod
+    def _check(sid: str, tax: dict[str, SubType], lang: str) -> None:
+        if sid not in tax:
+            raise ValueError(f"lang/{lang}/events.yaml: {sid!r} is not a vocabulary id")
+
+    def hits(self, text: str) -> list[Hit]:
+        return [Hit(sid, w, m.start(), m.end()) for sid, w, rx in self.cues for m in rx.finditer(text)]
+
+    def has(self, group: str, text: str) -> bool:
+        rx = self.groups.get(group)
+        return bool(rx and rx.search(text))
+
+
+@lru_cache(maxsize=8)
+def rules(lang: str) -> Rules:
+    return Rules(lang)
+
+
+# ----------------------------------------------------------------------------- sentences and scoring
+
+
+def sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """Sentence spans inside [start, end), on punctuation followed by a capital, or blank lines."""
+    out, pos = [], start
+    for m in _SENT.finditer(text, start, end):
+        if m.start() > pos:
+            out.append((pos, m.start()))
+        pos = m.end()
+    if pos < end:
+        out.append((pos, end))
+    return [(s, e) for s, e in out if text[s:e].strip()]
+
+
+_DEMO_SIDS = (
+    "peaceful_protest",
+    "violent_demonstration",
+    "protest_with_intervention",
+    "excessive_force_against_protesters",
+)
+
+
+def _discount_topics(hits: list[Hit], text: str, r: Rules) -> list[Hit]:
+    """A protest's grievance ("staged a protest against the arrest of ...") is not an event of its own."""
+    demo = [h for h in hits if h.sid == "peaceful_protest" and h.weight >= 3]
+    marker = r.groups.get("topic_marker")
+    if not demo or marker is None:
+        return hits
+    first = min(h.end for h in demo)
+    for h in hits:
+        if h.sid in _DEMO_SIDS or h.start < first:
+            continue
+        if marker.search(text, first, h.start):
+            h.weight *= 0.3
+    return hits
+
+
+def _score(hits: list[Hit]) -> dict[str, Candidate]:
+    """Per sub-type: the strongest cue counts fully, each further distinct cue adds a little."""
+    by: dict[str, list[Hit]] = {}
+    for h in hits:
+        by.setdefault(h.sid, []).append(h)
+    tax = taxonomy()
+    out: dict[str, Candidate] = {}
+    for sid, hs in by.items():
+        hs = _non_overlapping(hs)
+        hs.sort(key=lambda h: (-h.weight, h.start))
+        best = hs[0]
+        score = best.weight + 0.3 * sum(min(h.weight, 3.0) for h in hs[1:]) + (100 - tax[sid].rank) / 200
+        out[sid] = Candidate(sid, score, best.start, best.end, -1, hs)
+    return out
+
+
+def _non_overlapping(hs: list[Hit]) -> list[Hit]:
+    hs = sorted(hs, key=lambda h: (-h.weight, -(h.end - h.start)))
+    kept: list[Hit] = []
+    for h in hs:
+        if all(h.end <= k.start or h.start >= k.end for k in kept):
+            kept.append(h)
+    return kept
+
+
+_PROTEST_FAMILY = ("peaceful_protest", "protest_with_intervention", "excessive_force_against_protesters")
+
+
+def _refine(c: dict[str, Candidate], ctx: str, sent_text: str, r: Rules, deaths: int) -> None:
+    """ACLED's coding rules that depend on context rather than on a single phrase (in place)."""
+    _refine_demonstration(c, ctx, sent_text, r, deaths)
+    _refine_intervention(c, ctx, sent_text, r, deaths)
+    organised = r.has("armed_actor", ctx) or len(_distinct(r, "state_actor", sent_text)) >= 2
+    state = r.has("state_actor", sent_text)
+    aim = r.has("demonstration_aim", sent_text)
+    riot = "violent_demonstration" if state and aim else "mob_violence"
+    # Battles and attacks need an organised armed actor; a fight of party supporters, locals or a
+    # crowd (with or against police) is a riot in ACLED's terms.
+    if "armed_clash" in c and not organised:
+        _promote(c, riot, c.pop("armed_clash"), bonus=0.1)
+    if (
+        "attack" in c
+        and not organised
+        and not state
+        and (r.has("party_actor", sent_text) or r.has("crowd_actor", sent_text) or "mob_violence" in c)
+    ):
+        _promote(c, "mob_violence", c.pop("attack"), bonus=0.1)
+    if (
+        "looting_property_destruction" in c
+        and not organised
+        and not state
+        and r.has("crowd_actor", sent_text)
+    ):
+        _promote(c, riot if aim else "mob_violence", c.pop("looting_property_destruction"), bonus=0.1)
+    if r.has("crude_bomb", sent_text) and not organised:
+        for s in ("remote_explosive_landmine_ied", "grenade"):
+            if s in c:
+                _promote(c, riot if aim else "mob_violence", c.pop(s), bonus=0.1)
+    if "mob_violence" in c and "violent_demonstration" in c and not aim:
+        _promote(c, "mob_violence", c["violent_demonstration"], bonus=0.3)
+    # Territory changing hands in a fight: the battle is coded by who took control.
+    if "armed_clash" in c or "non_violent_transfer_of_territory" in c:
+        src = c.get("armed_clash") or c["non_violent_transfer_of_territory"]
+        fight = "armed_clash" in c or r.has("explicit_clash", ctx)
+        if fight and r.has("territory_nonstate", ctx):
+            _promote(c, "non_state_actor_overtakes_territory", src, bonus=0.6)
+        elif fight and r.has("territory_state", ctx):
+            _promote(c, "government_regains_territory", src, bonus=0.6)
+    _refine_territory(c, ctx, sent_text, r)
+    # Weapons found or defused are a disrupted weapons use unless something went off.
+    if (
+        "disrupted_weapons_use" in c
+        and r.has("disruption_found", sent_text)
+        and not r.has("detonation", sent_text)
+    ):
+        for s in (
+            "remote_explosive_landmine_ied",
+            "grenade",
+            "excessive_force_against_protesters",
+            "suicide_bomb",
+        ):
+            if s in c:
+                c[s].score -= 2.5
+    # Force against protesters needs protesters.
+    for s in ("excessive_force_against_protesters", "protest_with_intervention"):
+        if s in c and not r.has("demonstration_aim", ctx) and not r.has("nonlethal", sent_text):
+            c[s].score -= 2.5
+    # Violence by an organised armed group on civilians is an Attack; against armed opponents, a clash.
+    if (
+        "attack" in c
+        and "armed_clash" in c
+        and c["armed_clash"].score >= 3
+        and not r.has("civilian_target", sent_text)
+    ):
+        c["attack"].score -= 1.0
+    # Remote weapons used inside a ground fight are part of the battle; used alone they define the event.
+    remote = [s for s in c if taxonomy()[s].type == "Explosions/Remote violence" and c[s].score >= 4]
+    if remote and r.has("explicit_clash", ctx) and r.has("armed_actor", ctx):
+        for s in remote:
+            c[s].score -= 2.0
+    elif remote:
+        for s in ("armed_clash", "attack", "mob_violence"):
+            if s in c:
+                c[s].score -= 1.0
+    # Bangs and explosions heard around a crowd, with no bomb named, are not a bombing.
+    ied = c.get("remote_explosive_landmine_ied")
+    if (
+        ied is not None
+        and max(h.weight for h in ied.hits) < 4
+        and (
+            r.has("demonstration_aim", sent_text)
+            or r.has("crowd_actor", sent_text)
+            or r.has("nonlethal", sent_text)
+        )
+    ):
+        ied.score -= 2.0
+    # Stun/smoke grenades and tear gas are crowd control, not explosive weapons.
+    if "grenade" in c and r.has("nonlethal", sent_text):
+        c["grenade"].score -= 3.0
+
+
+def _refine_intervention(c: dict[str, Candidate], ctx: str, sent_text: str, r: Rules, deaths: int) -> None:
+    """Arrests, assaults or shooting aimed at a demonstration under way: force against the protest."""
+    if not r.has("on_protest", sent_text) or r.has("crowd_violence", sent_text):
+        return
+    for s in ("arrests", "attack", "mob_violence"):
+        if s in c and c[s].score >= 3:
+            lethal = r.has("lethal_force", ctx) or deaths > 0
+            target = "excessive_force_against_protesters" if lethal else "protest_with_intervention"
+            _promote(c, target, c[s], bonus=0.6)
+            return
+
+
+def _refine_territory(c: dict[str, Candidate], ctx: str, sent_text: str, r: Rules) -> None:
+    """Who took the territory, and whether it was fought for."""
+    if (
+        "government_regains_territory" in c
+        and r.has("territory_nonstate", sent_text)
+        and not r.has("territory_state", sent_text)
+    ):
+        _promote(c, "non_state_actor_overtakes_territory", c["government_regains_territory"], bonus=0.3)
+    taken = [s for s in ("government_regains_territory", "non_state_actor_overtakes_territory") if s in c]
+    if taken and "non_violent_transfer_of_territory" in c and not r.has("explicit_clash", ctx):
+        _promote(c, "non_violent_transfer_of_territory", c[taken[0]], bonus=0.3)
+
+
+def _distinct(r: Rules, group: str, text: str) -> set[str]:
+    rx = r.groups.get(group)
+    return {m.group(0).lower() for m in rx.finditer(text)} if rx else set()
+
+
+def _refine_demonstration(c: dict[str, Candidate], ctx: str, sent_text: str, r: Rules, deaths: int) -> None:
+    """Protest or riot: settled by what the crowd did and what was done to it."""
+    demo = max(
+        (c[s] for s in ("peaceful_protest", "violent_demonstration") if s in c),
+        key=lambda x: x.score,
+        default=None,
+    )
+    if demo is None or not (demo.sid == "peaceful_protest" or r.has("demonstration_aim", sent_text)):
+        return
+    if r.has("party_actor", sent_text) and not r.has("demonstration_aim", sent_text) and "mob_violence" in c:
+        target = "mob_violence"
+    elif r.has("crowd_violence", ctx):
+        target = "violent_demonstration"
+    elif r.has("lethal_force", ctx) or (deaths > 0 and r.has("state_actor", ctx)):
+        target = "excessive_force_against_protesters"
+    elif r.has("police_intervention", ctx):
+        target = "protest_with_intervention"
+    else:
+        return
+    _promote(c, target, demo, bonus=0.2)
+
+
+def _promote(c: dict[str, Candidate], target: str, src: Candidate, *, bonus: float) -> None:
+    base = c.get(target)
+    score = max(src.score, base.score if base else 0.0) + bonus
+    if target != src.sid and src.sid in c and c[src.sid] is src:
+        src.score -= bonus + 0.5  # the refined reading replaces the surface one
+    c[target] = Candidate(target, score, src.start, src.end, src.sent, src.hits)
+
+
+# ----------------------------------------------------------------------------- time and place
+
+
+def _local_day() -> Callable[[TimeRef], str | None] | None:
+    try:
+        from khronika.timex import local_day  # written by another helper; optional until it lands
+    except Exception:
+        return None
+    return local_day  # type: ignore[no-any-return]
+
+
+def _day(t: TimeRef, local_day: Callable[[TimeRef], str | None] | None) -> str | None:
+    if local_day is not None:
+        try:
+            d = local_day(t)
+        except Exception:
+            d = None
+        if d:
+            return str(d)[:10]
+        return None
+    # Fallback without khronika.timex: a day-precision value is already a local date.
+    if (
+        t.value
+        and re.fullmatch(r"\d{4}-\d{2}-\d{2}", t.value[:10])
+        and t.precision in (None, "day", "part_of_day", "hour", "minute")
+    ):
+        return t.value[:10]
+    return None
+
+
+def _nearest(items: list[Any], pos: int) -> Any | None:
+    return min(items, key=lambda it: abs((it.start + it.end) // 2 - pos), default=None)
+
+
+def _place_dict(p: PlaceRef) -> dict[str, Any]:
+    return {
+        "name": p.name or p.text,
+        "lat": p.lat,
+        "lon": p.lon,
+        "country": p.country,
+        "admin1": p.admin1,
+        "precision": p.precision,
+    }
+
+
+def _doc_place(doc: Document) -> PlaceRef | None:
+    """The document's most frequent resolved place, ties broken by first mention."""
+    res = [p for p in doc.places if p.lat is not None and p.lon is not None]
+    if not res:
+        return None
+    counts: dict[str, int] = {}
+    for p in res:
+        counts[p.place_id or p.name or p.text] = counts.get(p.place_id or p.name or p.text, 0) + 1
+    return max(res, key=lambda p: (counts[p.place_id or p.name or p.text], -p.start))
+
+
+# ----------------------------------------------------------------------------- the component
+
+
+@dataclass
+class _Unit:
+    """A statement (or the whole text when a document has none)."""
+
+    start: int
+    end: int
+    statement: Statement | None
+
+
+def _units(doc: Document) -> list[_Unit]:
+    if not doc.statements:
+        return [_Unit(0, len(doc.text), None)]
+    sts = [s for s in doc.statements if not s.negated]
+    return [_Unit(s.start, s.end, s) for s in sorted(sts, key=lambda s: s.start)]
+
+
+class EventExtractor:
+    def __init__(self) -> None:
+        self.local_day = _local_day()
+        self.user_model: Any = None
+        try:
+            from khronika.extract import classifier
+
+            self.user_model = classifier.load_user_model()
+        except Exception:
+            self.user_model = None
+
+    def __call__(self, doc: Document) -> None:
+        lang = doc.lang if doc.lang in langpacks.SUPPORTED else None
+        if lang is None:
+            return
+        r = rules(lang)
+        cands = self._candidates(doc, r, lang)
+        if not cands:
+            return
+        events = [self._event(doc, lang, c, cands) for c in cands]
+        self._retype_with_user_model(doc, events)
+        doc.events.extend(events)
+        doc.victims.extend(self._victims(doc, lang, events))
+
+    # -- candidates
+    def _candidates(self, doc: Document, r: Rules, lang: str) -> list[_Cand]:
+        text = doc.text
+        out: list[_Cand] = []
+        sent_index = 0
+        for unit in _units(doc):
+            sents = sentences(text, unit.start, unit.end)
+            for i, (s, e) in enumerate(sents):
+                st = text[s:e]
+                hits = _discount_topics(r.hits(st), st, r)
+                if not hits:
+                    sent_index += 1
+                    continue
+                ctx_end = sents[min(i + 3, len(sents) - 1)][1]
+                ctx = text[sents[max(i - 1, 0)][0] : ctx_end]
+                deaths = fat_mod.casualties(ctx, lang).fatalities or 0
+                cs = _score(hits)
+                _refine(cs, ctx, st, r, deaths)
+                ranked = sorted(cs.values(), key=lambda c: (-c.score, taxonomy()[c.sid].rank))
+                # Disruptions are observations in their own right: each one found is kept.
+                disr = [c for c in ranked if taxonomy()[c.sid].family == "disruption"]
+                ranked = [c for c in ranked if taxonomy()[c.sid].family != "disruption"]
+                keep = (
+                    ranked[:1]
+                    + [
+                        c
+                        for c in ranked[1:]
+                        if c.score >= 3.5 and taxonomy()[c.sid].type != taxonomy()[ranked[0].sid].type
+                    ][:2]
+                )
+                keep += disr
+                for k, c in enumerate(keep):
+                    fam = taxonomy()[c.sid].family
+                    sal = (
+                        c.score
+                        * _FAMILY_FACTOR[fam]
+                        / (1 + _POS_DECAY * sent_index)
+                        * (1.0 if k == 0 else 0.6)
+                    )
+                    if fam == "disruption":
+                        sal = min(sal, 1.0)  # never the lead while an ACLED-coded event is present
+                    out.append(_Cand(c, s, e, sent_index, unit, sal, (s, ctx_end)))
+                sent_index += 1
+        return out
+
+    # -- one event
+    def _event(self, doc: Document, lang: str, cand: _Cand, all_c: list[_Cand]) -> Event:
+        st = taxonomy()[cand.c.sid]
+        start, end = cand.sent_start + cand.c.start, cand.sent_start + cand.c.end
+        scope = self._scope(doc, cand, all_c)
+        cas = fat_mod.casualties(doc.text[scope[0] : scope[1]], lang)
+        stmt = cand.unit.statement or doc.statement_at(start)
+        if stmt is not None and not stmt.id:
+            stmt.assign_id(doc.id)
+        ev = Event(
+            start=start,
+            end=end,
+            extractor=TAG,
+            confidence=round(min(0.95, 0.35 + cand.c.score / 10), 3),
+            statement_id=stmt.id if stmt else None,
+            evidence=stmt.evidence if stmt else None,
+            type=st.type,
+            subtype=st.name,
+            family=st.family,
+            salience=round(cand.salience, 4),
+            actors=actor_mod.actors(doc.text[cand.sent_start : cand.sent_end], lang),
+            fatalities=cas.fatalities,
+            fatalities_high=cas.fatalities_high,
+            injuries=cas.injuries,
+        )
+        if st.name in _NO_DEATHS:
+            ev.fatalities, ev.fatalities_high = 0, None
+        self._when(doc, ev, cand)
+        self._where(doc, ev, cand)
+        return ev
+
+    @staticmethod
+    def _scope(doc: Document, cand: _Cand, all_c: list[_Cand]) -> tuple[int, int]:
+        """From the event's sentence up to the next sentence that starts another event (max 4 sentences)."""
+        if cand.unit.end - cand.unit.start <= _SHORT_UNIT:
+            return cand.sent_start, max(cand.ctx[1], cand.sent_end)  # a short report tells one episode
+        later = [
+            c.sent_start
+            for c in all_c
+            if c.sent_start > cand.sent_start
+            and c.unit is cand.unit
+            and taxonomy()[c.c.sid].type != taxonomy()[cand.c.sid].type
+            and c.c.score >= 4
+        ]
+        end = min([cand.ctx[1], *later]) if later else cand.ctx[1]
+        return cand.sent_start, max(end, cand.sent_end)
+
+    def _when(self, doc: Document, ev: Event, cand: _Cand) -> None:
+        same = [t for t in doc.times if cand.unit.start <= t.start < cand.unit.end and t.resolved]
+        days = [(t, _day(t, self.local_day)) for t in same]
+        days = [(t, d) for t, d in days if d]
+        if days:
+            t, d = min(days, key=lambda td: abs(td[0].start - ev.start))
+        else:
+            t, d = self._earlier_day(doc, cand)
+        if t is not None:
+            t.assign_id(doc.id) if not t.id else None
+            ev.time_id, ev.date = t.id, d
+
+    def _earlier_day(self, doc: Document, cand: _Cand) -> tuple[TimeRef | None, str | None]:
+        """The last resolved day-precision time before the trigger, in the same testimony."""
+        testimony = cand.unit.statement.testimony_id if cand.unit.statement else None
+        lo = 0
+        if testimony:
+            starts = [s.start for s in doc.statements if s.testimony_id == testimony]
+            lo = min(starts) if starts else 0
+        prior = sorted(
+            (t for t in doc.times if lo <= t.start < cand.sent_start and t.resolved), key=lambda t: t.start
+        )
+        for t in reversed(prior):
+            d = _day(t, self.local_day)
+            if d:
+                return t, d
+        return None, None
+
+    @staticmethod
+    def _where(doc: Document, ev: Event, cand: _Cand) -> None:
+        lo, hi = (cand.unit.start, cand.unit.end)
+        same = [p for p in doc.places if lo <= p.start < hi and p.lat is not None]
+        p = _nearest(same, ev.start) if same else _doc_place(doc)
+        if p is not None:
+            if not p.id:
+                p.assign_id(doc.id)
+            ev.place_id, ev.location = p.id, _place_dict(p)
+
+    def _retype_with_user_model(self, doc: Document, events: list[Event]) -> None:
+        if self.user_model is None or not events:
+            return
+        lead = max(events, key=lambda e: e.salience)
+        if lead.family == "disruption":
+            return
+        label, prob = self.user_model.predict_one(doc.text[:2000])
+        st = by_name(label)
+        if st is not None and prob >= 0.5:
+            lead.type, lead.subtype, lead.family = st.type, st.name, st.family
+            lead.confidence = round(prob, 3)
+
+    def _victims(self, doc: Document, lang: str, events: list[Event]) -> list[Victim]:
+        from khronika.extract import victims as victim_mod
+
+        return victim_mod.find(doc, lang, events)
+
+
+@dataclass
+class _Cand:
+    c: Candidate
+    sent_start: int
+    sent_end: int
+    sent_index: int
+    unit: _Unit
+    salience: float
+    ctx: tuple[int, int]
+
+
+@component(NAME, version=VERSION, requires=("statements", "times", "places"), assigns=("events", "victims"))
+def make_events() -> Callable[[Document], None]:
+    return EventExtractor()
+
+
+def lead_event(doc: Document) -> Event | None:
+    """The document's most salient event (what evaluation scores)."""
+    return max(doc.events, key=lambda e: e.salience, default=None)

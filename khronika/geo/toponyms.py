@@ -1,0 +1,366 @@
+"""Toponym recognition: capitalised n-grams looked up in the gazetteer's alias index.
+
+No NER model on the default path: a regex tokeniser, runs of capitalised words, longest match in the
+alias index, and cue lists from the language packs (stop words, first names, street words). Russian
+case forms are brought back to the nominative with pymorphy3, with a suffix table as fallback.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import cache, lru_cache
+from typing import Any
+
+from .. import lang as langpacks
+from .gazetteer import Gazetteer, normalize
+
+MAX_N = 6
+
+# A token: an initialism (U.S., N.Y.), or a word with inner hyphens/apostrophes and an optional dot.
+_TOKEN = re.compile(r"[A-Z]\.[A-Z][a-z]{1,3}\.|(?:[^\W\d_]\.){2,}|[^\W\d_][\w'\u2019\-]*\.?|\d+")
+_SAID = re.compile(r"\b([A-Z][a-z]+)(?:'s)? (?:said|says|told|added)\b"
+                   r"|\b(?:said|says) ([A-Z][a-z]+)\b(?! [A-Z])")
+_INITIAL = re.compile(r"\b[A-Z][a-z]+ [A-Z]\. ([A-Z][\w'\u2019-]+)")  # "Tyrise M. Bell": a person
+_INITIALISM = re.compile(r"^(?:[^\W\d_]\.){2,}$")
+_SENT_END = re.compile(r"[.!?:;\"\u201c\u201d\n]\s*$")
+
+
+@dataclass
+class Mention:
+    """A recognised toponym: span, the alias key it matched and its candidate rows."""
+
+    start: int
+    end: int
+    text: str
+    key: str
+    cands: tuple[int, ...]
+    generic: bool = False  # matched a local row's generic word ("the akimat")
+    hint: str | None = None  # normalised text of a following ", Region" qualifier
+    flags: set[str] = field(default_factory=set)
+
+
+@dataclass(frozen=True)
+class _Cues:
+    stop: frozenset[str]
+    first_names: frozenset[str]
+    titles: frozenset[str]
+    street_after: frozenset[str]
+    stop_lead: frozenset[str]
+    place_suffix: frozenset[str]
+    abbrev: dict[str, str]
+    keep_dot: frozenset[str]
+    street_prefixes: frozenset[str]
+    suffixes: tuple[tuple[str, str], ...]
+
+
+@cache
+def cues(lang: str) -> _Cues:
+    d: dict[str, Any] = langpacks.load(lang, "places")
+
+    def fs(name: str) -> frozenset[str]:
+        return frozenset(str(x).rstrip(".") for x in d.get(name) or [])
+
+    return _Cues(stop=fs("stop"), first_names=fs("first_names"), titles=fs("titles"),
+                 street_after=fs("street_after"), stop_lead=fs("leading_function_words"),
+                 place_suffix=fs("place_suffix"), abbrev={str(k): str(v) for k, v in
+                                                          (d.get("region_abbreviations") or {}).items()},
+                 keep_dot=fs("keep_dot"),
+                 street_prefixes=frozenset(str(x) for x in d.get("street_prefixes") or []),
+                 suffixes=tuple((str(a), str(b)) for a, b in d.get("suffixes") or []))
+
+
+# ---- Russian case forms ---------------------------------------------------------------------------
+
+@lru_cache(maxsize=1)
+def _morph() -> Any:
+    import pymorphy3
+
+    return pymorphy3.MorphAnalyzer()
+
+
+@lru_cache(maxsize=65536)
+def _ru_word_forms(word: str) -> tuple[str, ...]:
+    """Nominative singular candidates of one Russian word, surface form first."""
+    out = [word.lower()]
+    for p in _morph().parse(word)[:3]:
+        infl = p.inflect({"nomn", "sing"}) if "plur" not in p.tag else p.inflect({"nomn"})
+        for w in (infl.word if infl else None, p.normal_form):
+            if w and w not in out:
+                out.append(w)
+    low = word.lower()
+    for a, b in cues("ru").suffixes:
+        if low.endswith(a) and len(low) - len(a) >= 3:
+            w = low[: len(low) - len(a)] + b
+            if w not in out:
+                out.append(w)
+    return tuple(out)
+
+
+def ru_keys(phrase: str) -> list[str]:
+    """Alias keys to try for a Russian phrase: every word brought to the nominative (small product)."""
+    words = phrase.split()
+    if not words or len(words) > 4:
+        return []
+    keys = [""]
+    for w in words:
+        forms = _ru_word_forms(w)[:4]
+        keys = [(k + " " + f).strip() for k in keys for f in forms][:24]
+    return list(dict.fromkeys(normalize(k) for k in keys))
+
+
+# ---- recognition ----------------------------------------------------------------------------------
+
+def _bare(tok: str) -> str:
+    return tok.rstrip(".").removesuffix("'s").removesuffix("\u2019s")
+
+
+def _is_cap(tok: str) -> bool:
+    return tok[:1].isupper()
+
+
+class Recognizer:
+    """Finds toponym mentions in a text; one per language, reused across documents."""
+
+    def __init__(self, gaz: Gazetteer, lang: str) -> None:
+        self.gaz = gaz
+        self.lang = lang
+        self.cues = cues(lang)
+        self._abbr = {normalize(k): v for k, v in self.cues.abbrev.items()}
+
+    def _lookup(self, phrase: str) -> tuple[str, tuple[int, ...]]:
+        key = normalize(phrase)
+        hits = self.gaz.ids(key)
+        if hits or self.lang != "ru":
+            return key, hits
+        for k in ru_keys(phrase):
+            hits = self.gaz.ids(k)
+            if hits:
+                return k, hits
+        return key, ()
+
+    def find(self, text: str) -> list[Mention]:
+        toks = [(m.start(), m.end(), m.group()) for m in _TOKEN.finditer(text)]
+        persons = self._persons(text, toks)
+        out: list[Mention] = []
+        i, n = 0, len(toks)
+        while i < n:
+            t = toks[i][2]
+            if self.lang == "ru" and t.lower() in self.cues.street_prefixes and i + 1 < n:
+                m = self._street(text, toks, i)
+                if m:
+                    out.append(m)
+                    i = self._skip_to(toks, m.end, i)
+                    continue
+            if not _is_cap(t):
+                i += 1
+                continue
+            if t in self.cues.stop and i + 1 < n and t[0].isupper() and not t.isupper() \
+                    and self.cues.stop_lead and t in self.cues.stop_lead:
+                i += 1  # "The Madison County ...": a leading function word is not part of the name
+                continue
+            j = i
+            while j + 1 < n and _is_cap(toks[j + 1][2]) and toks[j + 1][0] - toks[j][1] <= 1 \
+                    and j + 1 - i < 8 and not self._ends_sentence(toks[j][2]):
+                j += 1
+            out.extend(self._match_run(text, toks, i, j, persons))
+            i = j + 1
+        self._qualifiers(text, out)
+        return out
+
+    def _persons(self, text: str, toks: list[tuple[int, int, str]]) -> set[str]:
+        """Surnames used in this text, so that a bare "Brown" later is not read as a town: the word
+        after a first name or a title ("Kristina Brown", "Sgt. Brown"), the last word of a short
+        capitalised run that is no place as a whole ("Kristina Brown said"), a word next to "said"."""
+        out: set[str] = set()
+        c = self.cues
+        n = len(toks)
+        for k in range(n - 1):
+            w = toks[k][2].rstrip(".")
+            nxt = toks[k + 1]
+            mid_run = k > 0 and _is_cap(toks[k - 1][2]) and toks[k][0] - toks[k - 1][1] <= 1
+            if (w in c.titles or (w in c.first_names and not mid_run)) and _is_cap(nxt[2]) \
+                    and nxt[0] - toks[k][1] <= 2:
+                if len(nxt[2].rstrip(".")) == 1 and k + 2 < n:  # a middle initial: "James C. Verduin"
+                    nxt = toks[k + 2]
+                out.add(_bare(nxt[2]))
+        k = 0
+        while k < n:
+            j = k
+            while j + 1 < n and _is_cap(toks[j][2]) and _is_cap(toks[j + 1][2]) \
+                    and toks[j + 1][0] - toks[j][1] <= 1 and not toks[j][2].endswith("."):
+                j += 1
+            if 1 <= j - k <= 2 and _is_cap(toks[k][2]):
+                last = _bare(toks[j][2])
+                words = [_bare(t[2]) for t in toks[k:j + 1]]
+                if not any(w in c.stop or w in c.place_suffix or w in c.street_after for w in words) \
+                        and not self.gaz.has(normalize(" ".join(words))) \
+                        and not any(self._unit_key(normalize(w)) for w in words):
+                    out.add(last)
+            k = j + 1
+        for mm in _INITIAL.finditer(text):
+            out.add(mm.group(1))
+        for mm in _SAID.finditer(text):
+            out.add(_bare(mm.group(1) or mm.group(2)))
+        return out
+
+    def _ends_sentence(self, tok: str) -> bool:
+        """A word with a full stop ends the run, unless it is an initialism or a known abbreviation."""
+        if not tok.endswith("."):
+            return False
+        return not (_INITIALISM.match(tok) or normalize(tok) in self._abbr or tok[:-1] in self.cues.keep_dot)
+
+    @staticmethod
+    def _skip_to(toks: list[tuple[int, int, str]], end: int, i: int) -> int:
+        while i < len(toks) and toks[i][0] < end:
+            i += 1
+        return i
+
+    def _street(self, text: str, toks: list[tuple[int, int, str]], i: int) -> Mention | None:
+        """"проспекте Абая": the prefix and up to two following words, looked up as one phrase."""
+        for k in (3, 2):
+            if i + k - 1 >= len(toks) or not _is_cap(toks[i + 1][2]):
+                continue
+            s, e = toks[i][0], toks[i + k - 1][1]
+            key, hits = self._lookup(text[s:e])
+            if hits:
+                return Mention(s, e, text[s:e], key, hits)
+        return None
+
+    def _match_run(self, text: str, toks: list[tuple[int, int, str]], i: int, j: int,
+                   persons: set[str]) -> list[Mention]:
+        """Greedy longest matches inside the capitalised run toks[i..j]."""
+        out: list[Mention] = []
+        a = i
+        while a <= j:
+            found = None
+            for b in range(min(j, a + MAX_N - 1), a - 1, -1):
+                s, e = toks[a][0], toks[b][1]
+                phrase = text[s:e]
+                if phrase.endswith(".") and normalize(phrase) in self._abbr:
+                    # "Ill.", "S.C.": a region's abbreviation
+                    key, hits = self._lookup(self._abbr[normalize(phrase)])
+                    if hits:
+                        found = (b, Mention(s, e, phrase, key, hits, flags={"abbrev"}))
+                        break
+                if phrase.endswith(".") and not _INITIALISM.match(toks[b][2]):
+                    phrase, e = phrase[:-1], e - 1  # a sentence's full stop, not part of the name
+                if phrase.endswith(("'s", "\u2019s", "'", "\u2019")):
+                    cut = 2 if phrase.endswith("s") else 1
+                    phrase, e = phrase[:-cut], e - cut
+                key, hits = self._lookup(phrase)
+                if hits:
+                    found = (b, Mention(s, e, phrase, key, hits))
+                    break
+            if found is None:
+                a += 1
+                continue
+            b, m = found
+            if self._keep(text, toks, i, j, a, b, m, persons):
+                out.append(m)
+            a = b + 1
+        return out
+
+    def _keep(self, text: str, toks: list[tuple[int, int, str]], i: int, j: int, a: int, b: int,
+              m: Mention, persons: set[str]) -> bool:
+        """Filters against the usual false positives of a name-list matcher."""
+        c = self.cues
+        words = [toks[k][2].rstrip(".") for k in range(a, b + 1)]
+        strong = self._strong(m)
+        if " ".join(words) in c.stop and not any(self.gaz.row(x)[9] == "local" for x in m.cands[:1]):
+            return False
+        if len(m.text) < 3 and not strong:
+            return False
+        acronym = (m.text.isupper() and len(m.text) <= 4) or _INITIALISM.match(m.text + ".")
+        if a == b and not strong and acronym:
+            return False  # "EMS", "S.E.": acronyms, unless they name a country or region
+        # Part of a person's name: a first name right before, or the run is First Last.
+        if a > i and toks[a - 1][2].rstrip(".") in c.first_names:
+            return False
+        if a == b and words[0] in c.first_names and not strong:
+            return False
+        if any(w in persons for w in words) and not self._country(m):
+            return False
+        if b < j and _bare(toks[b + 1][2]) in persons:
+            return False  # "Kristina Brown", "Jordan Henderson": a first name before a surname of this text
+        if b < j:
+            nxt = toks[b + 1][2].rstrip(".")
+            # "Dublin Road" is a street; "Ohio Department of ..." still names Ohio.
+            if nxt in c.street_after or (nxt in c.first_names and not strong):
+                return False
+        if "abbrev" in m.flags and re.match(r"\s*\d", text[m.end:m.end + 3]):
+            return False  # "W.Va. 61": a highway number
+        if a == b and not strong and re.search(r"\b" + re.escape(words[0].lower()) + r"\b", text):
+            return False  # the word is written in lower case here too: a common word, not a name
+        if a > i and not strong:
+            prev = toks[a - 1][2].rstrip(".")
+            if prev not in ("North", "South", "East", "West", "Northern", "Southern", "Eastern", "Western",
+                            "Central", "Upper", "Lower", "Greater"):
+                return False
+        return True
+
+    def _country(self, m: Mention) -> bool:
+        return any(self.gaz.row(x)[9] == "country" for x in m.cands[:40])
+
+    def _strong(self, m: Mention) -> bool:
+        """A name that is a place on its own: a country, a region, a local row or a big city."""
+        return "abbrev" in m.flags or self._strong_key(m.key, m.cands)
+
+    @lru_cache(maxsize=65536)  # noqa: B019 - one recogniser per language lives for the process
+    def _unit_key(self, key: str) -> bool:
+        """Does this word name a country or region (so a run holding it is no person's name)?"""
+        return any(self.gaz.row(x)[9] in ("country", "admin1", "region") for x in self.gaz.ids(key)[:40])
+
+    @lru_cache(maxsize=65536)  # noqa: B019 - one recogniser per language lives for the process
+    def _strong_key(self, key: str, cands: tuple[int, ...] | None = None) -> bool:
+        if cands is None:
+            cands = self.gaz.ids(key)
+        for x in cands[:40]:
+            r = self.gaz.row(x)
+            if r[9] in ("country", "admin1", "region", "capital", "local") or (r[7] >= 200_000 and normalize(r[1]) == key):
+                return True
+        return False
+
+    @staticmethod
+    def _sentence_initial(text: str, pos: int) -> bool:
+        before = text[max(0, pos - 3):pos]
+        return pos == 0 or bool(_SENT_END.search(before))
+
+    def _qualifiers(self, text: str, out: list[Mention]) -> None:
+        """"Alexandria, La." / "Springfield, Ill.": mark the qualifier as a hint for the town before it."""
+        for k, m in enumerate(out):
+            rest = text[m.end:m.end + 24]
+            mm = re.match(r",\s*((?:[A-Z][a-z]*\.){1,2}[A-Za-z]*\.?|[A-Z][\w ]+)", rest)
+            if not mm:
+                continue
+            q = mm.group(1)
+            qk = normalize(q)
+            if qk in self._abbr:
+                m.hint = normalize(self._abbr[qk])
+                s = m.end + mm.start(1)
+                e = s + len(q)
+                if not any(o.start == s for o in out):
+                    key, hits = self._lookup(self._abbr[qk])
+                    if hits:
+                        out.append(Mention(s, e, q, key, hits, flags={"qualifier"}))
+            elif k + 1 < len(out) and out[k + 1].start == m.end + mm.start(1):
+                m.hint = out[k + 1].key
+        out.sort(key=lambda x: x.start)
+
+    def generic(self, text: str, active_areas: set[str]) -> list[Mention]:
+        """Local generic words ("the akimat", "the airport") for areas the document is about."""
+        if not active_areas:
+            return []
+        out: list[Mention] = []
+        toks = [(m.start(), m.end(), m.group()) for m in _TOKEN.finditer(text)]
+        for i in range(len(toks)):
+            for k in (3, 2, 1):
+                if i + k > len(toks):
+                    continue
+                s, e = toks[i][0], toks[i + k - 1][1]
+                key = normalize(text[s:e])
+                ids = [x for x in self.gaz.generic_ids(key) if self.gaz.row(x)[11] in active_areas]
+                if ids:
+                    out.append(Mention(s, e, text[s:e], key, tuple(ids), generic=True))
+                    break
+        return out

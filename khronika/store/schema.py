@@ -1,0 +1,155 @@
+"""Table definitions the store queries against (SQLAlchemy Core).
+
+The migrations in `migrations/versions/` create these tables; they are written out by hand there so a
+migration never changes when this file does. `tests/test_store.py` checks the two agree.
+
+Conventions, chosen so that the audit digest reads back byte-identical on SQLite and PostgreSQL:
+- timestamps and dates are ISO-8601 text (UTC timestamps end in "Z"), never engine datetime types;
+- numbers are Integer or Float (double precision on PostgreSQL);
+- JSON columns hold only what is displayed whole (item data, pipeline, qualifiers).
+
+Full-text search objects (an FTS5 table on SQLite, a generated tsvector column on PostgreSQL) live only
+in the migration: they are engine-specific and never part of a digest.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+# Fixed constraint names, so the hand-written migration and this file name things alike.
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+metadata = sa.MetaData(naming_convention=NAMING)
+
+documents = sa.Table(
+    "documents",
+    metadata,
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("sha256", sa.String(64), nullable=False, index=True),
+    sa.Column("raw", sa.LargeBinary, nullable=False),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("lang", sa.String(16), nullable=False),
+    sa.Column("lang_confidence", sa.Float, nullable=False),
+    sa.Column("published", sa.String(40)),
+    sa.Column("tz", sa.String(64), nullable=False),
+    sa.Column("title", sa.Text),
+    sa.Column("channel", sa.String(64), nullable=False),
+    sa.Column("source", sa.Text),
+    sa.Column("sender", sa.Text),
+    sa.Column("message_id", sa.Text),
+    sa.Column("filename", sa.Text),
+    sa.Column("received_at", sa.String(40)),
+    sa.Column("created_at", sa.String(40), nullable=False),
+)
+
+runs = sa.Table(
+    "runs",
+    metadata,
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("doc_id", sa.String(64), sa.ForeignKey("documents.id"), nullable=False, index=True),
+    sa.Column("pipeline", sa.JSON, nullable=False),
+    sa.Column("created_at", sa.String(40), nullable=False),
+    # Deferred so a reprocess can point the old run at the new one before inserting it, which keeps
+    # "one current run per document" (the partial unique index below) true at every statement.
+    sa.Column(
+        "superseded_by",
+        sa.String(64),
+        sa.ForeignKey("runs.id", deferrable=True, initially="DEFERRED"),
+        nullable=True,
+    ),
+    sa.Column("digest", sa.String(64), nullable=False),
+    sa.Index(
+        "ix_runs_current",
+        "doc_id",
+        unique=True,
+        sqlite_where=sa.text("superseded_by IS NULL"),
+        postgresql_where=sa.text("superseded_by IS NULL"),
+    ),
+)
+
+items = sa.Table(
+    "items",
+    metadata,
+    sa.Column("run_id", sa.String(64), sa.ForeignKey("runs.id"), primary_key=True),
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("doc_id", sa.String(64), sa.ForeignKey("documents.id"), nullable=False, index=True),
+    sa.Column("kind", sa.String(32), nullable=False),
+    sa.Column("ord", sa.Integer, nullable=False),  # position within its layer, so a load keeps order
+    sa.Column("start", sa.Integer, nullable=False),
+    sa.Column("end", sa.Integer, nullable=False),
+    sa.Column("extractor", sa.String(128), nullable=False),
+    sa.Column("confidence", sa.Float, nullable=False),
+    sa.Column("evidence", sa.String(32)),
+    sa.Column("data", sa.JSON, nullable=False),
+)
+
+events = sa.Table(
+    "events",
+    metadata,
+    sa.Column("run_id", sa.String(64), sa.ForeignKey("runs.id"), primary_key=True),
+    sa.Column("id", sa.String(64), primary_key=True),  # the Event item id
+    sa.Column("doc_id", sa.String(64), sa.ForeignKey("documents.id"), nullable=False, index=True),
+    sa.Column("type", sa.String(128), nullable=False),
+    sa.Column("subtype", sa.String(128), nullable=False),
+    sa.Column("family", sa.String(32), nullable=False),
+    sa.Column("date", sa.String(10), index=True),  # local day YYYY-MM-DD
+    sa.Column("time_text", sa.Text),
+    sa.Column("time_begin", sa.String(40)),
+    sa.Column("place", sa.Text),
+    sa.Column("place_id", sa.String(64)),
+    sa.Column("lat", sa.Float),
+    sa.Column("lon", sa.Float),
+    sa.Column("evidence", sa.String(32)),
+    sa.Column("speaker", sa.Text),
+    sa.Column("fatalities", sa.Integer),
+    sa.Column("start", sa.Integer, nullable=False),
+    sa.Column("end", sa.Integer, nullable=False),
+    sa.Column("confidence", sa.Float, nullable=False),
+    sa.Column("snippet", sa.Text, nullable=False),
+)
+
+observations = sa.Table(
+    "observations",
+    metadata,
+    sa.Column("run_id", sa.String(64), sa.ForeignKey("runs.id"), primary_key=True),
+    sa.Column("id", sa.String(64), primary_key=True),  # the ServiceObservation item id
+    sa.Column("doc_id", sa.String(64), sa.ForeignKey("documents.id"), nullable=False, index=True),
+    sa.Column("service", sa.String(64), nullable=False, index=True),
+    sa.Column("state", sa.String(32), nullable=False),
+    sa.Column("date", sa.String(10)),  # local day of period_begin
+    sa.Column("time_text", sa.Text),
+    # The period the observation speaks about, UTC: from its TimeRef, else the day the document was
+    # published. The board compares these to find the latest state and conflicting reports.
+    sa.Column("period_begin", sa.String(40)),
+    sa.Column("period_end", sa.String(40)),
+    sa.Column("place", sa.Text),
+    sa.Column("place_id", sa.String(64)),
+    sa.Column("lat", sa.Float),
+    sa.Column("lon", sa.Float),
+    sa.Column("evidence", sa.String(32)),
+    sa.Column("speaker", sa.Text),
+    sa.Column("start", sa.Integer, nullable=False),
+    sa.Column("end", sa.Integer, nullable=False),
+    sa.Column("confidence", sa.Float, nullable=False),
+    sa.Column("snippet", sa.Text, nullable=False),
+    sa.Column("qualifiers", sa.JSON, nullable=False),
+)
+
+audit = sa.Table(
+    "audit",
+    metadata,
+    sa.Column("seq", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("ts", sa.String(40), nullable=False),
+    sa.Column("kind", sa.String(32), nullable=False),
+    sa.Column("payload", sa.Text, nullable=False),  # canonical JSON text, hashed as stored
+    # Unique: two entries can never claim the same predecessor, so the chain cannot fork.
+    sa.Column("prev_hash", sa.String(64), nullable=False, unique=True),
+    sa.Column("hash", sa.String(64), nullable=False, unique=True),
+)
+
+# Tables whose rows a run owns; their canonical rows make up the run digest.
+RUN_TABLES: tuple[sa.Table, ...] = (items, events, observations)

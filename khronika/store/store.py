@@ -1,0 +1,582 @@
+"""`Store`: documents, runs of the pipeline over them, query tables and the audit trail, in SQL.
+
+One code path for SQLite and PostgreSQL (SQLAlchemy Core). Each `save` is one transaction: the
+document row (original bytes and their sha256) if new, a run holding every item of every layer,
+the query rows derived from them (events, observations) and a "run" audit entry with a digest of
+those rows. A document is immutable; a reprocess adds a run and points the old one at it.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, fields
+from datetime import UTC, datetime, timedelta
+from datetime import time as dtime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
+from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy.pool import StaticPool
+
+from ..errors import AuditError, StoreError
+from ..model import (
+    LAYERS,
+    Actor,
+    Document,
+    Event,
+    Item,
+    PlaceRef,
+    Provenance,
+    ServiceObservation,
+    Statement,
+    Testimony,
+    TimeRef,
+)
+from . import audit as audit_mod
+from .audit import VerifyResult
+from .schema import documents, events, items, observations, runs
+
+DEFAULT_URL = "sqlite:///khronika.db"
+SNIPPET_MAX = 400
+_KIND_LAYER = {cls.kind: layer for layer, cls in LAYERS.items()}
+_LAYER_ORDER = {layer: i for i, layer in enumerate(LAYERS)}
+
+
+@dataclass(frozen=True)
+class SaveResult:
+    doc_id: str
+    run_id: str
+    created: bool  # the document row was new
+    superseded: str | None  # the run this save replaced, on reprocess
+
+
+# -- engine ------------------------------------------------------------------------------------------
+
+
+def resolve_url(url: str | None) -> str:
+    """url -> env KHRONIKA_DB -> sqlite:///khronika.db; bare postgresql:// means psycopg 3."""
+    url = url or os.environ.get("KHRONIKA_DB") or DEFAULT_URL
+    for bare in ("postgresql://", "postgres://"):
+        if url.startswith(bare):
+            return "postgresql+psycopg://" + url[len(bare):]
+    return url
+
+
+def _sqlite_on_connect(dbapi_conn: Any, _record: Any) -> None:
+    # Let SQLAlchemy's "begin" hook emit BEGIN itself, so writers can ask for BEGIN IMMEDIATE.
+    dbapi_conn.isolation_level = None
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA busy_timeout=30000")
+    cur.execute("PRAGMA synchronous=NORMAL")  # safe with WAL: a crash loses at most the last commit
+    cur.close()
+
+
+def _sqlite_on_begin(conn: Connection) -> None:
+    # Writers take the write lock at BEGIN: no read-then-upgrade deadlocks, and audit appends are
+    # serialised (the chain head read inside the transaction is the head the append builds on).
+    immediate = conn.get_execution_options().get("khronika_write", False)
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def make_engine(url: str) -> Engine:
+    u = make_url(url)
+    if u.get_backend_name() != "sqlite":
+        return sa.create_engine(u, pool_pre_ping=True)
+    memory = u.database in (None, "", ":memory:")
+    kw: dict[str, Any] = {"connect_args": {"timeout": 30, "check_same_thread": False}}
+    if memory:
+        kw["poolclass"] = StaticPool  # one shared connection, else every checkout is a new empty db
+    elif u.database:
+        Path(u.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    engine = sa.create_engine(u, **kw)
+    sa.event.listen(engine, "connect", _sqlite_on_connect)
+    sa.event.listen(engine, "begin", _sqlite_on_begin)
+    return engine
+
+
+def migrate(engine: Engine, revision: str = "head") -> None:
+    """`alembic upgrade <revision>` on this engine, configured from code."""
+    cfg = Config()
+    cfg.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
+    with engine.connect() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, revision)
+
+
+# -- time helpers ------------------------------------------------------------------------------------
+
+
+def _zone(name: str | None) -> ZoneInfo:
+    try:
+        return ZoneInfo(name or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def _fmt(dt: datetime) -> str:
+    return dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _utc(value: str | None, tz: str | None = "UTC") -> str | None:
+    """An ISO date/datetime as a fixed-width UTC string (naive values are in `tz`); None if unparsable."""
+    if not value:
+        return None
+    try:
+        dt = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=_zone(tz))
+    return _fmt(dt)
+
+
+def _local_day(utc_value: str | None, tz: str) -> str | None:
+    if utc_value is None:
+        return None
+    return datetime.fromisoformat(utc_value).astimezone(_zone(tz)).date().isoformat()
+
+
+def _day_period(doc: Document) -> tuple[str | None, str | None]:
+    """The local day the document was published, as a UTC interval."""
+    try:
+        day = doc.published_date()
+    except ValueError:
+        return None, None
+    if day is None:
+        return None, None
+    start = datetime.combine(day, dtime(), _zone(doc.tz))
+    return _fmt(start), _fmt(start + timedelta(days=1))
+
+
+def _cutoff(at: str, tz: str) -> str:
+    """The last instant `at` covers, as a UTC string; a bare date covers the whole local day."""
+    if len(at.strip()) == 10:
+        start = datetime.combine(datetime.fromisoformat(at.strip()).date(), dtime(), _zone(tz))
+        return _fmt(start + timedelta(days=1) - timedelta(seconds=1))
+    out = _utc(at, tz)
+    if out is None:
+        raise StoreError(f"cannot read {at!r} as an ISO date or datetime")
+    return out
+
+
+# -- rows from a document ----------------------------------------------------------------------------
+
+
+class _Rows:
+    """Derives the rows one run writes from a Document (all values normalised for the digest)."""
+
+    def __init__(self, doc: Document, run_id: str) -> None:
+        self.doc = doc
+        self.run_id = run_id
+        self.by_id: dict[str, Item] = {it.id: it for it in doc.items()}
+
+    def get(self, item_id: str | None, cls: type[Any]) -> Any:
+        it = self.by_id.get(item_id or "")
+        return it if isinstance(it, cls) else None
+
+    def speaker(self, statement_id: str | None) -> str | None:
+        st = self.get(statement_id, Statement)
+        t = self.get(st.testimony_id, Testimony) if st else None
+        return t.speaker if t else None
+
+    def snippet(self, item: Item, statement_id: str | None) -> str:
+        st = self.get(statement_id, Statement)
+        text = self.doc.span_text(st if st else item).strip()
+        return text if len(text) <= SNIPPET_MAX else text[: SNIPPET_MAX - 1] + "…"
+
+    def evidence(self, evidence: str | None, statement_id: str | None) -> str | None:
+        st = self.get(statement_id, Statement)
+        return evidence or (st.evidence if st else None)
+
+    def place(self, place_id: str | None, location: dict[str, Any] | None) -> dict[str, Any]:
+        p = self.get(place_id, PlaceRef)
+        loc = location or {}
+        return {
+            "place": loc.get("name") or (p.name or p.text if p else None),
+            "place_id": place_id if p else loc.get("place_id"),
+            "lat": loc.get("lat") if loc.get("lat") is not None else (p.lat if p else None),
+            "lon": loc.get("lon") if loc.get("lon") is not None else (p.lon if p else None),
+        }
+
+    def item_rows(self) -> list[dict[str, Any]]:
+        out = []
+        for layer in LAYERS:
+            for i, it in enumerate(getattr(self.doc, layer)):
+                out.append(audit_mod.norm_row(items, {
+                    "run_id": self.run_id, "id": it.id, "doc_id": self.doc.id, "kind": it.kind, "ord": i,
+                    "start": it.start, "end": it.end, "extractor": it.extractor,
+                    "confidence": it.confidence, "evidence": getattr(it, "evidence", None),
+                    "data": it.to_json(),
+                }))
+        return out
+
+    def event_rows(self) -> list[dict[str, Any]]:
+        out = []
+        for ev in self.doc.events:
+            tr = self.get(ev.time_id, TimeRef)
+            out.append(audit_mod.norm_row(events, {
+                "run_id": self.run_id, "id": ev.id, "doc_id": self.doc.id, "type": ev.type,
+                "subtype": ev.subtype, "family": ev.family, "date": ev.date,
+                "time_text": tr.text if tr else None, "time_begin": _utc(tr.begin) if tr else None,
+                **self.place(ev.place_id, ev.location),
+                "evidence": self.evidence(ev.evidence, ev.statement_id),
+                "speaker": self.speaker(ev.statement_id), "fatalities": ev.fatalities,
+                "start": ev.start, "end": ev.end, "confidence": ev.confidence,
+                "snippet": self.snippet(ev, ev.statement_id),
+            }))
+        return out
+
+    def observation_rows(self) -> list[dict[str, Any]]:
+        out = []
+        for ob in self.doc.services:
+            tr = self.get(ob.time_id, TimeRef)
+            begin = _utc(tr.begin) if tr else None
+            if begin is not None:
+                end = _utc(tr.until) if tr and tr.until else begin
+            else:
+                begin, end = _day_period(self.doc)
+            out.append(audit_mod.norm_row(observations, {
+                "run_id": self.run_id, "id": ob.id, "doc_id": self.doc.id, "service": ob.service,
+                "state": ob.state, "date": _local_day(begin, self.doc.tz),
+                "time_text": tr.text if tr else None, "period_begin": begin, "period_end": end,
+                **self.place(ob.place_id, None),
+                "evidence": self.evidence(ob.evidence, ob.statement_id),
+                "speaker": self.speaker(ob.statement_id), "start": ob.start, "end": ob.end,
+                "confidence": ob.confidence, "snippet": self.snippet(ob, ob.statement_id),
+                "qualifiers": ob.qualifiers,
+            }))
+        return out
+
+
+def _document_row(doc: Document, raw: bytes, sha: str) -> dict[str, Any]:
+    p = doc.provenance
+    return {
+        "id": doc.id, "sha256": sha, "raw": raw, "text": doc.text, "lang": doc.lang,
+        "lang_confidence": float(doc.lang_confidence), "published": doc.published, "tz": doc.tz,
+        "title": doc.title, "channel": p.channel, "source": p.source, "sender": p.sender,
+        "message_id": p.message_id, "filename": p.filename, "received_at": p.received_at,
+        "created_at": audit_mod.utc_now(),
+    }
+
+
+def _raw_and_sha(doc: Document) -> tuple[bytes, str]:
+    raw = doc.raw or doc.text.encode("utf-8")
+    sha = audit_mod.sha256_hex(raw)
+    if doc.sha256 and doc.sha256 != sha:
+        raise StoreError(f"document {doc.id or '?'}: sha256 does not match its raw bytes")
+    return raw, sha
+
+
+def _item_from_json(cls: type[Item], data: dict[str, Any]) -> Item:
+    names = {f.name for f in fields(cls) if f.init}
+    kw = {k: v for k, v in data.items() if k in names}
+    if cls is Event:
+        kw["actors"] = [Actor(**a) for a in kw.get("actors") or []]
+    return cls(**kw)
+
+
+def _overlaps(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    """Do two observations speak about the same period? [begin, end), or an instant when begin == end."""
+    a0, a1, b0, b1 = a["period_begin"], a["period_end"], b["period_begin"], b["period_end"]
+    if a0 is None or b0 is None:
+        return a0 is None and b0 is None
+    a1, b1 = a1 or a0, b1 or b0
+    if a0 == a1 and b0 == b1:
+        return bool(a0 == b0)
+    if a0 == a1:
+        return bool(b0 <= a0 < b1)
+    if b0 == b1:
+        return bool(a0 <= b0 < a1)
+    return bool(a0 < b1 and b0 < a1)
+
+
+def _board_entry(group: list[dict[str, Any]]) -> dict[str, Any]:
+    """The latest state of one (service, place) from its observations, oldest first."""
+    latest = group[-1]
+    same_period = [o for o in group if _overlaps(o, latest)]
+    agreeing = {o["doc_id"] for o in same_period if o["state"] == latest["state"]}
+    since = latest["period_begin"]
+    for o in reversed(group):
+        if o["state"] != latest["state"]:
+            break
+        since = o["period_begin"]
+    return {
+        "service": latest["service"], "place": latest["place"], "place_id": latest["place_id"],
+        "lat": latest["lat"], "lon": latest["lon"], "state": latest["state"], "since": since,
+        "period_begin": latest["period_begin"], "period_end": latest["period_end"],
+        "n_sources": len(agreeing), "evidence": latest["evidence"], "doc_id": latest["doc_id"],
+        "item_id": latest["id"], "time": latest["time_text"], "text": latest["snippet"],
+        "qualifiers": latest["qualifiers"] or {},
+        "history": [
+            {"state": o["state"], "period_begin": o["period_begin"], "period_end": o["period_end"],
+             "time": o["time_text"], "doc_id": o["doc_id"], "item_id": o["id"], "evidence": o["evidence"]}
+            for o in group
+        ],
+        "conflicts": [
+            {"state": o["state"], "doc_id": o["doc_id"], "item_id": o["id"], "evidence": o["evidence"],
+             "text": o["snippet"]}
+            for o in same_period if o["state"] != latest["state"] and o["doc_id"] != latest["doc_id"]
+        ],
+    }
+
+
+# -- the store ---------------------------------------------------------------------------------------
+
+
+class Store:
+    """The database behind Khronika. Implements `khronika.interfaces.SeenIndex`."""
+
+    def __init__(self, url: str | None = None) -> None:
+        self.url = resolve_url(url)
+        self._engine = make_engine(self.url)
+        # Same pool; connections from this engine open transactions as writers (BEGIN IMMEDIATE).
+        self._writer = self._engine.execution_options(khronika_write=True)
+        try:
+            migrate(self._writer)
+        except Exception:
+            self._engine.dispose()
+            raise
+
+    @property
+    def dialect(self) -> str:
+        return self._engine.dialect.name
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._engine.dispose()
+
+    @contextmanager
+    def _write(self) -> Iterator[Connection]:
+        """A write transaction holding the writers' lock; database errors become StoreError."""
+        try:
+            with self._writer.begin() as conn:
+                audit_mod.lock_chain(conn)
+                yield conn
+        except sa.exc.DBAPIError as e:
+            raise StoreError(f"database write failed: {e.orig}") from e
+
+    def _current_runs(self) -> sa.Select[tuple[str]]:
+        return sa.select(runs.c.id).where(runs.c.superseded_by.is_(None))
+
+    # -- documents -----------------------------------------------------------------------------------
+
+    def has_document(self, doc_id: str) -> bool:
+        with self._engine.connect() as conn:
+            q = sa.select(sa.literal(1)).select_from(documents).where(documents.c.id == doc_id)
+            return conn.execute(q).first() is not None
+
+    def save(self, doc: Document, *, reprocess: bool = False) -> SaveResult:
+        """Store a processed document in one transaction (see the module docstring)."""
+        raw, sha = _raw_and_sha(doc)
+        if not doc.id:
+            doc.id = Document.make_id(sha, doc.provenance)
+        doc.sha256 = sha
+        doc.assign_ids()
+        with self._write() as conn:
+            stored = conn.execute(sa.select(documents).where(documents.c.id == doc.id)).first()
+            current = conn.execute(sa.select(runs.c.id).where(
+                runs.c.doc_id == doc.id, runs.c.superseded_by.is_(None))).scalar()
+            if stored is not None and not reprocess:
+                return SaveResult(doc.id, str(current or ""), created=False, superseded=None)
+            if stored is None:
+                doc_row = _document_row(doc, raw, sha)
+                conn.execute(sa.insert(documents).values(**doc_row))
+                doc_digest = audit_mod.document_digest(audit_mod.norm_row(documents, doc_row))
+            else:
+                if stored.text != doc.text:
+                    raise StoreError(f"document {doc.id}: text differs from the stored text; "
+                                     "offsets would not match (store it as a new document)")
+                doc_digest = audit_mod.document_digest(audit_mod.norm_row(documents, stored._mapping))
+            run_id = self._write_run(conn, doc, current, doc_digest)
+        return SaveResult(doc.id, run_id, created=stored is None, superseded=current)
+
+    def _write_run(self, conn: Connection, doc: Document, previous: str | None, doc_digest: str) -> str:
+        run_id = uuid.uuid4().hex
+        rows = _Rows(doc, run_id)
+        try:
+            item_rows, event_rows, obs_rows = rows.item_rows(), rows.event_rows(), rows.observation_rows()
+            digest = audit_mod.rows_digest({"items": item_rows, "events": event_rows, "observations": obs_rows})
+        except (TypeError, ValueError) as e:  # NaN, or a value JSON cannot hold
+            raise StoreError(f"document {doc.id}: an item cannot be stored: {e}") from e
+        pipeline = list(doc.pipeline)
+        if previous:  # first, so the new run is the only current one when it is inserted
+            conn.execute(sa.update(runs).where(runs.c.id == previous).values(superseded_by=run_id))
+        conn.execute(sa.insert(runs).values(id=run_id, doc_id=doc.id, pipeline=pipeline,
+                                            created_at=audit_mod.utc_now(), superseded_by=None, digest=digest))
+        for table, table_rows in ((items, item_rows), (events, event_rows), (observations, obs_rows)):
+            if table_rows:
+                conn.execute(sa.insert(table), table_rows)
+        audit_mod.append_entry(conn, "run", {
+            "doc_id": doc.id, "run_id": run_id, "pipeline": pipeline, "digest": digest,
+            "doc_digest": doc_digest, "supersedes": previous, "n_items": len(item_rows),
+        })
+        return run_id
+
+    def load_document(self, doc_id: str) -> Document:
+        """The document with every layer of its current run."""
+        with self._engine.connect() as conn:
+            row = conn.execute(sa.select(documents).where(documents.c.id == doc_id)).first()
+            if row is None:
+                raise StoreError(f"no document {doc_id!r}")
+            run = conn.execute(sa.select(runs).where(runs.c.doc_id == doc_id,
+                                                     runs.c.superseded_by.is_(None))).first()
+            item_rows = [] if run is None else conn.execute(
+                sa.select(items.c.kind, items.c.ord, items.c.data).where(items.c.run_id == run.id)).all()
+        doc = Document(
+            text=row.text, raw=bytes(row.raw), sha256=row.sha256, id=row.id, lang=row.lang,
+            lang_confidence=row.lang_confidence, published=row.published, tz=row.tz, title=row.title,
+            provenance=Provenance(channel=row.channel, source=row.source, sender=row.sender,
+                                  message_id=row.message_id, filename=row.filename,
+                                  received_at=row.received_at),
+            pipeline=list(run.pipeline) if run is not None else [],
+        )
+        for r in sorted(item_rows, key=lambda r: (_LAYER_ORDER.get(_KIND_LAYER.get(r.kind, ""), 99), r.ord)):
+            layer = _KIND_LAYER.get(r.kind)
+            if layer is None:
+                raise StoreError(f"document {doc_id}: unknown item kind {r.kind!r}")
+            getattr(doc, layer).append(_item_from_json(LAYERS[layer], r.data))
+        return doc
+
+    def raw_bytes(self, doc_id: str) -> bytes:
+        with self._engine.connect() as conn:
+            raw = conn.execute(sa.select(documents.c.raw).where(documents.c.id == doc_id)).scalar()
+        if raw is None:
+            raise StoreError(f"no document {doc_id!r}")
+        return bytes(raw)
+
+    def document_ids(self) -> list[str]:
+        with self._engine.connect() as conn:
+            q = sa.select(documents.c.id).order_by(documents.c.created_at, documents.c.id)
+            return [str(x) for x in conn.execute(q).scalars()]
+
+    def documents(self, limit: int | None = None) -> list[dict[str, Any]]:
+        """One summary per document, in the order they were stored."""
+        n_events = (sa.select(events.c.doc_id, sa.func.count().label("n"))
+                    .where(events.c.run_id.in_(self._current_runs()))
+                    .group_by(events.c.doc_id).subquery())
+        q = (sa.select(documents.c.id, documents.c.title, documents.c.lang, documents.c.published,
+                       documents.c.source, documents.c.channel, sa.func.coalesce(n_events.c.n, 0).label("n"))
+             .outerjoin(n_events, n_events.c.doc_id == documents.c.id)
+             .order_by(documents.c.created_at, documents.c.id).limit(limit))
+        with self._engine.connect() as conn:
+            return [{"id": r.id, "title": r.title, "lang": r.lang, "published": r.published,
+                     "source": r.source, "channel": r.channel, "n_events": int(r.n)}
+                    for r in conn.execute(q)]
+
+    def runs(self, doc_id: str) -> list[dict[str, Any]]:
+        """Every run over a document, oldest first (the current one has superseded_by None)."""
+        q = sa.select(runs).where(runs.c.doc_id == doc_id).order_by(runs.c.created_at, runs.c.id)
+        with self._engine.connect() as conn:
+            return [dict(r._mapping) for r in conn.execute(q)]
+
+    # -- views ---------------------------------------------------------------------------------------
+
+    def chronicle(self, *, since: str | None = None, until: str | None = None) -> list[dict[str, Any]]:
+        """Events of current runs by local day (undated last), then document, then position.
+
+        `since`/`until` are inclusive days (YYYY-MM-DD, a datetime is cut to its day); with either
+        given, undated events are left out.
+        """
+        e = events
+        q = sa.select(e).where(e.c.run_id.in_(self._current_runs()))
+        if since:
+            q = q.where(e.c.date >= since[:10])
+        if until:
+            q = q.where(e.c.date <= until[:10])
+        q = q.order_by(e.c.date.is_(None), e.c.date, e.c.doc_id, e.c.start, e.c.id)
+        with self._engine.connect() as conn:
+            return [{"date": r.date, "type": r.type, "subtype": r.subtype, "family": r.family,
+                     "place": r.place, "place_id": r.place_id, "lat": r.lat, "lon": r.lon,
+                     "time": r.time_text, "time_begin": r.time_begin, "evidence": r.evidence,
+                     "speaker": r.speaker, "fatalities": r.fatalities, "confidence": r.confidence,
+                     "doc_id": r.doc_id, "event_id": r.id, "start": r.start, "end": r.end, "text": r.snippet}
+                    for r in conn.execute(q)]
+
+    def board(self, *, place: str | None = None, at: str | None = None,
+              tz: str = "Asia/Almaty") -> list[dict[str, Any]]:
+        """Latest observation per (service, place) as of `at` (naive values and bare dates are in `tz`).
+
+        Each entry has the state, since when it holds, how many documents report it for the latest
+        period, the history (oldest first) and conflicts: other states other documents report for
+        that same period. Observations without any date only count when `at` is None.
+        """
+        o = observations
+        q = sa.select(o).where(o.c.run_id.in_(self._current_runs()))
+        if at:
+            q = q.where(o.c.period_begin <= _cutoff(at, tz))
+        if place:
+            q = q.where(sa.or_(sa.func.lower(o.c.place) == place.lower(), o.c.place_id == place))
+        with self._engine.connect() as conn:
+            rows = [dict(r._mapping) for r in conn.execute(q)]
+        groups: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        for r in sorted(rows, key=lambda r: (r["period_begin"] or "", r["period_end"] or "",
+                                             r["confidence"], r["doc_id"], r["start"])):
+            groups.setdefault((r["service"], r["place"] or ""), []).append(r)
+        return [_board_entry(groups[k]) for k in sorted(groups)]
+
+    def search(self, q: str, limit: int = 20) -> list[dict[str, Any]]:
+        """Full-text search over document titles and texts, best first: doc_id, title, snippet, rank."""
+        words = [w for w in "".join(c if c.isalnum() else " " for c in q).split() if w]
+        if not words:
+            return []
+        with self._engine.connect() as conn:
+            if self.dialect == "sqlite":
+                return self._search_sqlite(conn, words, limit)
+            return self._search_pg(conn, " ".join(words), limit)
+
+    @staticmethod
+    def _search_sqlite(conn: Connection, words: Sequence[str], limit: int) -> list[dict[str, Any]]:
+        match = " ".join(f'"{w}"' for w in words)  # quoted: user text never reaches FTS5 syntax
+        sql = sa.text(
+            "SELECT f.doc_id, d.title, snippet(documents_fts, 2, '[', ']', '…', 16) AS snip, f.rank AS rank "
+            "FROM documents_fts f JOIN documents d ON d.id = f.doc_id "
+            "WHERE documents_fts MATCH :m ORDER BY f.rank LIMIT :n")
+        return [{"doc_id": r.doc_id, "title": r.title, "snippet": r.snip, "rank": -float(r.rank)}
+                for r in conn.execute(sql, {"m": match, "n": limit})]
+
+    @staticmethod
+    def _search_pg(conn: Connection, words: str, limit: int) -> list[dict[str, Any]]:
+        sql = sa.text(
+            "WITH query AS (SELECT plainto_tsquery('english', :q) || plainto_tsquery('russian', :q) "
+            "                      || plainto_tsquery('simple', :q) AS tq) "
+            "SELECT d.id, d.title, ts_rank(d.tsv, query.tq) AS rank, "
+            "       ts_headline(CASE d.lang WHEN 'en' THEN 'english' WHEN 'ru' THEN 'russian' "
+            "                   ELSE 'simple' END::regconfig, d.text, query.tq, "
+            "                   'StartSel=[, StopSel=], MaxWords=20, MinWords=8') AS snip "
+            "FROM documents d, query WHERE d.tsv @@ query.tq ORDER BY rank DESC, d.id LIMIT :n")
+        return [{"doc_id": r.id, "title": r.title, "snippet": r.snip, "rank": float(r.rank)}
+                for r in conn.execute(sql, {"q": words, "n": limit})]
+
+    # -- audit ---------------------------------------------------------------------------------------
+
+    def audit_append(self, kind: str, payload: dict[str, Any]) -> int:
+        """Append an entry (e.g. a review decision) to the chain; returns its seq."""
+        if kind == "run":
+            raise AuditError("'run' entries are written by Store.save only")
+        with self._write() as conn:
+            return audit_mod.append_entry(conn, kind, payload)
+
+    def audit_entries(self) -> list[dict[str, Any]]:
+        with self._engine.connect() as conn:
+            rows = conn.execute(sa.select(audit_mod.audit).order_by(audit_mod.audit.c.seq))
+            return [dict(r._mapping) for r in rows]
+
+    def audit_verify(self) -> VerifyResult:
+        """Recompute the hash chain and every run digest from the tables, in one snapshot."""
+        opts = {"isolation_level": "REPEATABLE READ"} if self.dialect == "postgresql" else {}
+        with self._engine.connect().execution_options(**opts) as conn, conn.begin():
+            return audit_mod.verify(conn)

@@ -1,0 +1,301 @@
+"""Event typing, salience, time/place/evidence inheritance and the user model, on texts written here."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from khronika import vocab
+from khronika.extract import events as ev_mod
+from khronika.extract.events import EventExtractor, lead_event
+from khronika.model import Document, PlaceRef, Statement, TimeRef
+
+ACLED_SUBTYPES = {
+    "Battles": ["Armed clash", "Government regains territory", "Non-state actor overtakes territory"],
+    "Explosions/Remote violence": [
+        "Chemical weapon",
+        "Air/drone strike",
+        "Suicide bomb",
+        "Shelling/artillery/missile attack",
+        "Remote explosive/landmine/IED",
+        "Grenade",
+    ],
+    "Violence against civilians": ["Sexual violence", "Attack", "Abduction/forced disappearance"],
+    "Protests": ["Peaceful protest", "Protest with intervention", "Excessive force against protesters"],
+    "Riots": ["Violent demonstration", "Mob violence"],
+    "Strategic developments": [
+        "Agreement",
+        "Arrests",
+        "Change to group/activity",
+        "Disrupted weapons use",
+        "Headquarters or base established",
+        "Looting/property destruction",
+        "Non-violent transfer of territory",
+        "Other",
+    ],
+}
+
+
+@pytest.fixture(scope="module")
+def extractor() -> EventExtractor:
+    import os
+
+    os.environ["KHRONIKA_NO_USER_MODEL"] = "1"
+    try:
+        return EventExtractor()
+    finally:
+        del os.environ["KHRONIKA_NO_USER_MODEL"]
+
+
+def run(ex: EventExtractor, text: str, lang: str = "en", **kw: object) -> Document:
+    doc = Document(text=text, id="doc-test", lang=lang, **kw)  # type: ignore[arg-type]
+    ex(doc)
+    return doc
+
+
+def test_vocabulary_holds_the_acled_taxonomy_exactly() -> None:
+    acled = [e for e in vocab.load("acled") if e["family"] == "acled"]
+    got: dict[str, list[str]] = {}
+    for e in acled:
+        got.setdefault(e["type"], []).append(e["name"])
+    assert {k: sorted(v) for k, v in got.items()} == {k: sorted(v) for k, v in ACLED_SUBTYPES.items()}
+    others = {e["name"] for e in vocab.load("acled") if e["family"] == "other"}
+    assert others == {
+        "Natural disaster",
+        "Man-made disaster",
+        "Organized crime",
+        "Diplomatic event",
+        "Attribution of responsibility",
+    }
+    assert len(vocab.load("disruptions")) == 10
+
+
+@pytest.mark.parametrize(
+    ("text", "subtype"),
+    [
+        ("Rebel fighters clashed with army troops near the river crossing for three hours.", "Armed clash"),
+        (
+            "Government forces recaptured the mining town from the insurgents after a week of fighting.",
+            "Government regains territory",
+        ),
+        ("A drone strike hit a compound used by the militants, the ministry said.", "Air/drone strike"),
+        ("A suicide bomber blew himself up at the gate of the police academy.", "Suicide bomb"),
+        (
+            "Mortar shells landed on the market for the second night in a row.",
+            "Shelling/artillery/missile attack",
+        ),
+        (
+            "A roadside bomb exploded under a passing minibus on the coastal road.",
+            "Remote explosive/landmine/IED",
+        ),
+        ("Someone threw a hand grenade into the courtyard of the tax office.", "Grenade"),
+        ("Gunmen kidnapped four aid workers travelling to the camp.", "Abduction/forced disappearance"),
+        ("Militiamen shot dead a shepherd and his son at the well.", "Attack"),
+        (
+            "Hundreds of nurses staged a protest outside the health ministry demanding back pay.",
+            "Peaceful protest",
+        ),
+        (
+            "Teachers rallied on the square; police dispersed the rally with tear gas.",
+            "Protest with intervention",
+        ),
+        (
+            "Troops opened fire on the protesters at the rally, killing five of them.",
+            "Excessive force against protesters",
+        ),
+        (
+            "Protesters hurled stones at police and set fire to two cars during the demonstration.",
+            "Violent demonstration",
+        ),
+        ("An angry mob beat a suspected thief to death at the bus stand.", "Mob violence"),
+        ("The two armed groups signed a ceasefire agreement in the capital.", "Agreement"),
+        ("Police arrested the opposition leader at his home before dawn.", "Arrests"),
+        (
+            "Army units and armoured vehicles were deployed to the airport overnight.",
+            "Change to group/activity",
+        ),
+        ("Sappers defused an explosive device found under the bridge.", "Disrupted weapons use"),
+        ("Heavy floods swept away dozens of houses in the valley.", "Natural disaster"),
+    ],
+)
+def test_subtypes_of_lead_event(extractor: EventExtractor, text: str, subtype: str) -> None:
+    lead = lead_event(run(extractor, text))
+    assert lead is not None
+    assert lead.subtype == subtype
+    st = ev_mod.by_name(subtype)
+    assert st is not None and lead.type == st.type
+
+
+def test_party_supporters_fighting_is_a_riot_not_a_battle(extractor: EventExtractor) -> None:
+    lead = lead_event(
+        run(extractor, "Supporters of two rival candidates clashed with sticks outside the polling station.")
+    )
+    assert lead is not None and (lead.type, lead.subtype) == ("Riots", "Mob violence")
+
+
+def test_a_protest_grievance_is_not_its_own_event(extractor: EventExtractor) -> None:
+    lead = lead_event(
+        run(extractor, "Lawyers staged a protest in front of the court against the arrest of a colleague.")
+    )
+    assert lead is not None and lead.subtype == "Peaceful protest"
+
+
+def test_stun_grenades_are_crowd_control_not_explosions(extractor: EventExtractor) -> None:
+    lead = lead_event(run(extractor, "Police threw stun grenades to disperse the protesters on the square."))
+    assert lead is not None and lead.subtype == "Protest with intervention"
+
+
+def test_lead_event_is_the_first_sentence_event(extractor: EventExtractor) -> None:
+    doc = run(
+        extractor,
+        "Workers held a rally at the refinery gate. Later, armoured vehicles were seen on the highway.",
+    )
+    lead = lead_event(doc)
+    assert lead is not None and lead.subtype == "Peaceful protest"
+    assert {e.subtype for e in doc.events} >= {"Peaceful protest", "Change to group/activity"}
+
+
+def test_disruptions_are_events_of_their_own_family(extractor: EventExtractor) -> None:
+    doc = run(extractor, "Since the morning the internet was cut off and ATMs were empty.")
+    subs = {(e.family, e.subtype) for e in doc.events}
+    assert ("disruption", "Internet shutdown") in subs
+    assert ("disruption", "Cash/ATM outage") in subs
+
+
+def test_fatalities_and_injuries_on_the_event(extractor: EventExtractor) -> None:
+    lead = lead_event(
+        run(extractor, "Gunmen attacked an army checkpoint. Three soldiers were killed and six wounded.")
+    )
+    assert lead is not None
+    assert (lead.subtype, lead.fatalities, lead.injuries) == ("Armed clash", 3, 6)
+
+
+def test_peaceful_protest_has_no_fatalities(extractor: EventExtractor) -> None:
+    lead = lead_event(
+        run(extractor, "Relatives staged a protest demanding justice for a driver who was killed last week.")
+    )
+    assert lead is not None and (lead.subtype, lead.fatalities) == ("Peaceful protest", 0)
+
+
+def test_russian_text(extractor: EventExtractor) -> None:
+    lead = lead_event(
+        run(extractor, "Вечером толпа подожгла здание акимата, погибли два человека.", lang="ru")
+    )
+    assert lead is not None and lead.type == "Riots" and lead.fatalities == 2
+
+
+def test_other_languages_are_left_alone(extractor: EventExtractor) -> None:
+    assert run(extractor, "Protesters clashed with police.", lang="kk").events == []
+
+
+def _timeref(text: str, start: int, value: str) -> TimeRef:
+    return TimeRef(
+        start=start,
+        end=start + len(text),
+        text=text,
+        value=value,
+        resolved=True,
+        precision="day",
+        begin=f"{value}T00:00:00+00:00",
+        until=f"{value}T23:59:59+00:00",
+    )
+
+
+def test_time_place_and_evidence_from_the_statement(extractor: EventExtractor) -> None:
+    text = "On Wednesday soldiers fired at the crowd in Almaty. My cousin says troops arrived in Taraz on Thursday."
+    s1_end = text.index("My")
+    doc = Document(text=text, id="doc-tp", lang="en")
+    doc.statements = [
+        Statement(start=0, end=s1_end, evidence="witnessed", testimony_id="t1"),
+        Statement(start=s1_end, end=len(text), evidence="relayed", testimony_id="t1"),
+    ]
+    doc.times = [
+        _timeref("Wednesday", 3, "2022-01-05"),
+        _timeref("Thursday", text.index("Thursday"), "2022-01-06"),
+    ]
+    almaty = PlaceRef(
+        start=text.index("Almaty"),
+        end=text.index("Almaty") + 6,
+        text="Almaty",
+        name="Almaty",
+        lat=43.25,
+        lon=76.92,
+        country="KZ",
+        admin1="Almaty",
+        precision="city",
+    )
+    taraz = PlaceRef(
+        start=text.index("Taraz"),
+        end=text.index("Taraz") + 5,
+        text="Taraz",
+        name="Taraz",
+        lat=42.9,
+        lon=71.37,
+        country="KZ",
+        admin1="Jambyl",
+        precision="city",
+    )
+    doc.places = [almaty, taraz]
+    extractor(doc)
+    by_stmt = {e.evidence: e for e in doc.events if e.family == "acled"}
+    first, second = by_stmt["witnessed"], by_stmt["relayed"]
+    assert (first.date, first.location and first.location["name"]) == ("2022-01-05", "Almaty")
+    assert (second.date, second.location and second.location["name"]) == ("2022-01-06", "Taraz")
+    assert first.statement_id == doc.statements[0].id and first.time_id == doc.times[0].id
+    assert second.place_id == taraz.id
+
+
+def test_date_falls_back_to_an_earlier_day_in_the_same_testimony(extractor: EventExtractor) -> None:
+    text = "On 5 January we were at home. Then police detained our neighbour on the stairs."
+    doc = Document(text=text, id="doc-back", lang="en")
+    cut = text.index("Then")
+    doc.statements = [
+        Statement(start=0, end=cut, testimony_id="t"),
+        Statement(start=cut, end=len(text), testimony_id="t"),
+    ]
+    doc.times = [_timeref("5 January", 3, "2022-01-05")]
+    extractor(doc)
+    lead = lead_event(doc)
+    assert lead is not None and lead.date == "2022-01-05"
+
+
+def test_named_victims(extractor: EventExtractor) -> None:
+    doc = run(
+        extractor,
+        "Clashes continued downtown. Arman Seitkali, 24, was shot dead by soldiers near the bank. "
+        "His friend Dana Omarova was detained.",
+    )
+    got = {(v.name, v.fate) for v in doc.victims}
+    assert ("Arman Seitkali", "killed") in got and ("Dana Omarova", "detained") in got
+    arman = next(v for v in doc.victims if v.name == "Arman Seitkali")
+    assert arman.perpetrator and "soldiers" in arman.perpetrator
+    assert arman.circumstances and "bank" in arman.circumstances
+
+
+def test_user_model_retypes_the_lead_event(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from khronika.train import train
+
+    examples = Path(ev_mod.__file__).parent.parent / "data" / "events" / "examples.csv"
+    monkeypatch.setenv("KHRONIKA_HOME", str(tmp_path))
+    report = train([examples], tmp_path / "models")
+    assert Path(report["model"]).is_file() and report["examples"] == 36
+    ex = EventExtractor()
+    assert ex.user_model is not None
+    # no cue says which kind of protest this is; the user's model does
+    doc = Document(
+        text="Snipers fired at the unarmed crowd at the rally, killing several marchers.", id="u", lang="en"
+    )
+    ex(doc)
+    lead = lead_event(doc)
+    assert lead is not None and lead.subtype == "Excessive force against protesters"
+
+
+def test_train_rejects_too_little_data(tmp_path: Path) -> None:
+    from khronika.errors import InputError
+    from khronika.train import train
+
+    f = tmp_path / "few.jsonl"
+    f.write_text('{"text": "a rally", "events": [{"subtype": "Peaceful protest"}]}\n', encoding="utf-8")
+    with pytest.raises(InputError):
+        train([f], tmp_path / "m")

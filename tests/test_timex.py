@@ -1,0 +1,289 @@
+"""khronika.timex: EN and RU time expressions, resolved against a publication date.
+
+Every sentence here is written for the test; expected values are worked out by hand from the
+sentence and the publication date given next to it (2022-01-08 is a Saturday).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from khronika import model
+from khronika.model import Document, TimeRef
+from khronika.registry import get
+from khronika.timex import find_times, local_day
+
+PUB = "2022-01-08"
+
+
+def one(text: str, lang: str, published: str | None = PUB, phrase: str | None = None) -> TimeRef:
+    """The TimeRef whose text contains `phrase` (or the only one)."""
+    refs = find_times(text, lang, published)
+    if phrase is not None:
+        refs = [r for r in refs if phrase.lower() in r.text.lower()]
+    assert len(refs) == 1, [(r.text, r.value) for r in refs]
+    return refs[0]
+
+
+def values(text: str, lang: str, published: str | None = PUB) -> list[tuple[str, str | None]]:
+    return [(r.text, r.value) for r in find_times(text, lang, published)]
+
+
+# ---------------------------------------------------------------- relative days
+@pytest.mark.parametrize("text,lang,phrase,value", [
+    ("We heard it yesterday.", "en", "yesterday", "2022-01-07"),
+    ("It began the day before yesterday.", "en", "day before", "2022-01-06"),
+    ("Two days ago the shops closed.", "en", "ago", "2022-01-06"),
+    ("Позавчера закрылись магазины.", "ru", "позавчера", "2022-01-06"),
+    ("Три дня назад отключили связь.", "ru", "назад", "2022-01-05"),
+    ("Сегодня тихо.", "ru", "сегодня", "2022-01-08"),
+])
+def test_relative_days(text: str, lang: str, phrase: str, value: str) -> None:
+    t = one(text, lang, phrase=phrase)
+    assert t.value == value and t.timex_type == "DATE" and t.resolved
+    assert t.precision == "day" and local_day(t) == value
+
+
+def test_relative_day_without_publication_date_stays_unresolved() -> None:
+    for text, lang in (("We heard it yesterday.", "en"), ("Позавчера закрылись магазины.", "ru")):
+        t = one(text, lang, published=None)
+        assert not t.resolved and t.value is None and t.note
+        assert local_day(t) is None
+
+
+# ---------------------------------------------------------------- weekdays and parts of day
+def test_weekday_night_en() -> None:
+    t = one("Shooting started on Thursday night near the square.", "en")
+    assert (t.text, t.value, t.timex_type) == ("Thursday night", "2022-01-06TNI", "TIME")
+    assert t.precision == "part_of_day"
+    # Almaty was UTC+6 in 2022: 21:00 local on the 6th is 15:00 UTC
+    assert t.begin == "2022-01-06T15:00:00Z" and t.tz == "Asia/Almaty"
+    assert local_day(t) == "2022-01-06"
+
+
+def test_yesterday_morning_ru() -> None:
+    t = one("Вчера утром на площади собрались люди.", "ru")
+    assert t.value == "2022-01-07TMO" and t.precision == "part_of_day"
+
+
+def test_weekday_future_cue() -> None:
+    # a bare weekday in a sentence about the future points forward from the publication date
+    t = one("The court will rule on Monday.", "en")
+    assert t.value == "2022-01-10"
+
+
+# ---------------------------------------------------------------- clock times
+def test_clock_with_day_en() -> None:
+    t = one("Yesterday at 5 p.m. the internet went down.", "en")
+    assert t.value == "2022-01-07T17:00" and t.timex_type == "TIME" and t.precision == "minute"
+    assert t.begin == "2022-01-07T11:00:00Z" and t.until == "2022-01-07T11:01:00Z"
+
+
+def test_clock_alone_is_a_range_up_to_publication() -> None:
+    t = one("Shots rang out at about 17.00 near the akimat.", "en")
+    assert t.text == "about 17.00"
+    assert t.value == "XXXX-XX-XXT17:00" and t.precision == "range" and not t.resolved
+    assert t.begin is None and t.until == "2022-01-08T11:01:00Z"  # 17:00 on the publication day, +6h
+    assert local_day(t) is None
+
+
+def test_clock_ru_around_hour() -> None:
+    t = one("Вчера около 23 часов началась стрельба.", "ru")
+    assert t.value == "2022-01-07T23:00" and t.precision == "minute"
+
+
+def test_clock_attaches_to_the_day_named_before_it() -> None:
+    refs = find_times("On 5 January 2022 we went out. At 5 p.m. the crowd grew.", "en", PUB)
+    assert [r.value for r in refs] == ["2022-01-05", "2022-01-05T17:00"]
+
+
+def test_clock_range_overnight() -> None:
+    refs = find_times("On 6 January the curfew ran from 23:00 to 07:00.", "en", PUB)
+    rng = [r for r in refs if r.precision == "range"]
+    assert len(rng) == 1
+    assert rng[0].value == "2022-01-06T23:00/2022-01-07T07:00"
+    assert rng[0].begin == "2022-01-06T17:00:00Z" and rng[0].until == "2022-01-07T01:01:00Z"
+
+
+def test_clock_range_ru() -> None:
+    t = one("5 января комендантский час действовал с 23:00 до 07:00.", "ru", phrase="23")
+    assert t.value == "2022-01-05T23:00/2022-01-06T07:00"
+
+
+# ---------------------------------------------------------------- holidays and named days
+@pytest.mark.parametrize("text,lang,value", [
+    ("On New Year's Eve the city was calm.", "en", "2021-12-31"),
+    ("Families met at Christmas.", "en", "2021-12-25"),
+    ("В канун Нового года было спокойно.", "ru", "2021-12-31"),
+    ("На Рождество улицы опустели.", "ru", "2022-01-07"),
+])
+def test_holidays(text: str, lang: str, value: str) -> None:
+    assert one(text, lang).value == value
+
+
+def test_holiday_with_explicit_year_needs_no_publication_date() -> None:
+    t = one("Christmas 2020 was quiet.", "en", published=None)
+    assert t.value == "2020-12-25" and t.resolved
+
+
+# ---------------------------------------------------------------- anaphora
+def test_anaphora_en() -> None:
+    text = "On 4 January the protest began. The next day the police came. That night it was loud."
+    assert values(text, "en") == [("4 January", "2022-01-04"), ("The next day", "2022-01-05"),
+                                  ("That night", "2022-01-05TNI")]
+
+
+def test_anaphora_ru() -> None:
+    text = "4 января начался митинг. На следующий день пришла полиция."
+    assert values(text, "ru") == [("4 января", "2022-01-04"), ("На следующий день", "2022-01-05")]
+
+
+def test_anaphora_stays_inside_its_testimony() -> None:
+    text = "A: On 4 January we marched.\nB: The next day I stayed home."
+    split = text.index("B:")
+    refs = find_times(text, "en", PUB, anchors=[(0, split), (split, len(text))])
+    nxt = next(r for r in refs if r.text == "The next day")
+    assert not nxt.resolved and nxt.note and "testimony" in nxt.note
+    refs = find_times(text, "en", PUB, anchors=[(0, len(text))])
+    assert next(r for r in refs if r.text == "The next day").value == "2022-01-05"
+
+
+# ---------------------------------------------------------------- absolute dates
+@pytest.mark.parametrize("text,lang,value", [
+    ("It happened on 5 January 2022.", "en", "2022-01-05"),
+    ("It happened on January 5, 2022.", "en", "2022-01-05"),
+    ("On 5 August 2024, students marched.", "en", "2024-08-05"),
+    ("It happened on January 5.", "en", "2022-01-05"),
+    ("Это случилось 5 января.", "ru", "2022-01-05"),
+    ("Это случилось 5 января 2022 года.", "ru", "2022-01-05"),
+    ("Дата: 05.01.2022.", "ru", "2022-01-05"),
+])
+def test_absolute_dates(text: str, lang: str, value: str) -> None:
+    t = one(text, lang)
+    assert t.value == value and t.precision == "day"
+
+
+def test_day_month_without_year_or_publication_date() -> None:
+    t = one("Это случилось 5 января.", "ru", published=None)
+    assert t.value == "XXXX-01-05" and not t.resolved
+    t = one("On 5 August 2024, students marched.", "en", published=None)
+    assert t.value == "2024-08-05" and t.resolved
+
+
+def test_december_date_in_january_report_is_last_year() -> None:
+    assert one("Prices rose on December 28.", "en").value == "2021-12-28"
+
+
+# ---------------------------------------------------------------- months, years, quarters, weeks
+@pytest.mark.parametrize("text,lang,value,precision", [
+    ("Prices rose in January 2022.", "en", "2022-01", "month"),
+    ("Prices rose last week.", "en", "2021-W52", "week"),
+    ("Prices rose this year.", "en", "2022", "year"),
+    ("Prices rose last year.", "en", "2021", "year"),
+    ("Sales fell in the third quarter of 2021.", "en", "2021-Q3", "range"),
+    ("Sales fell in fiscal 2020.", "en", "2020", "year"),
+    ("Prices fell in the 1990s.", "en", "199", "range"),
+    ("Цены выросли на прошлой неделе.", "ru", "2021-W52", "week"),
+    ("Цены выросли в прошлом году.", "ru", "2021", "year"),
+    ("Цены выросли в декабре 2021 года.", "ru", "2021-12", "month"),
+    ("Продажи упали в третьем квартале 2021 года.", "ru", "2021-Q3", "range"),
+])
+def test_coarse_dates(text: str, lang: str, value: str, precision: str) -> None:
+    t = one(text, lang)
+    assert (t.value, t.precision) == (value, precision)
+    assert local_day(t) is None
+
+
+def test_early_days_of_month_is_a_range() -> None:
+    cases = (("In the early days of January we hid.", "en"), ("В первые дни января мы прятались.", "ru"))
+    for text, lang in cases:
+        t = one(text, lang)
+        assert t.value == "2022-01" and t.precision == "range" and t.note and "START" in t.note
+        assert t.begin == "2021-12-31T18:00:00Z" and t.until is not None and t.until < "2022-01-12"
+
+
+# ---------------------------------------------------------------- durations and sets
+@pytest.mark.parametrize("text,lang,value", [
+    ("The blackout lasted three days.", "en", "P3D"),
+    ("We waited two hours.", "en", "PT2H"),
+    ("Prices rose over the past three months.", "en", "P3M"),
+    ("It took half an hour.", "en", "PT30M"),
+    ("Связи не было три дня.", "ru", "P3D"),
+    ("Мы ждали два часа.", "ru", "PT2H"),
+])
+def test_durations(text: str, lang: str, value: str) -> None:
+    t = one(text, lang)
+    assert t.timex_type == "DURATION" and t.value == value and t.begin is None
+
+
+@pytest.mark.parametrize("text,lang,value", [
+    ("Rallies were held every day.", "en", "P1D"),
+    ("Митинги проходили каждый день.", "ru", "P1D"),
+    ("He visits every Friday.", "en", "XXXX-WXX-5"),
+])
+def test_sets(text: str, lang: str, value: str) -> None:
+    t = one(text, lang)
+    assert t.timex_type == "SET" and t.value == value
+
+
+# ---------------------------------------------------------------- reference points
+@pytest.mark.parametrize("text,lang,value", [
+    ("The city is now calm.", "en", "PRESENT_REF"),
+    ("Shops are currently closed.", "en", "PRESENT_REF"),
+    ("Prices rose recently.", "en", "PAST_REF"),
+    ("Nobody knows the future.", "en", "FUTURE_REF"),
+    ("Сейчас в городе спокойно.", "ru", "PRESENT_REF"),
+    ("Недавно открылись банки.", "ru", "PAST_REF"),
+])
+def test_reference_points(text: str, lang: str, value: str) -> None:
+    assert one(text, lang).value == value
+
+
+# ---------------------------------------------------------------- numbers are not dates
+@pytest.mark.parametrize("text,lang", [
+    ("Bread cost $25 on the market.", "en"),
+    ("They paid 10 thousand tenge for it.", "en"),
+    ("The men were 20-25 years old.", "en"),
+    ("Хлеб стоил 2021 тенге.", "ru"),
+    ("Им было 20-25 лет.", "ru"),
+    ("Price rose to 2.46 per share.", "en"),
+])
+def test_numbers_and_money_are_not_times(text: str, lang: str) -> None:
+    assert find_times(text, lang, PUB) == []
+
+
+def test_may_the_verb_is_not_a_month() -> None:
+    assert find_times("Prices may rise.", "en", PUB) == []
+    assert one("Prices rose in May.", "en").value == "2021-05"
+
+
+def test_unknown_language_yields_nothing() -> None:
+    assert find_times("5 қаңтар", "kk", PUB) == []
+
+
+# ---------------------------------------------------------------- local_day
+def test_local_day_only_for_a_single_day_or_finer() -> None:
+    day = one("It happened on 5 January 2022.", "en")
+    week = one("Prices rose last week.", "en")
+    dur = one("We waited two hours.", "en")
+    assert local_day(day) == "2022-01-05"
+    assert local_day(week) is None and local_day(dur) is None
+
+
+# ---------------------------------------------------------------- the component
+def test_component_uses_testimonies_as_anchors() -> None:
+    text = "On 4 January we marched.\nThe next day I stayed home.\nБыло тихо."
+    split = text.index("The next")
+    doc = Document(text=text, lang="en", published=PUB)
+    doc.testimonies = [model.Testimony(start=0, end=split), model.Testimony(start=split, end=len(text))]
+    run = get("khronika.times").factory()
+    run(doc)
+    assert [t.text for t in doc.times] == ["4 January", "The next day"]
+    assert doc.times[0].extractor == "khronika.times@1"
+    assert not doc.times[1].resolved  # its testimony names no day before it
+
+
+def test_component_skips_other_languages() -> None:
+    doc = Document(text="On 4 January we marched.", lang="kk", published=PUB)
+    get("khronika.times").factory()(doc)
+    assert doc.times == []
