@@ -22,7 +22,9 @@ SHARED = ROOT.parent / "shared"
 def english_texts(extra: Path | None) -> list[str]:
     from khronika.corpus import corpus_dir, manifest
 
-    texts = [(corpus_dir() / e["file"]).read_text(encoding="utf-8") for e in manifest() if e.get("lang") == "en"]
+    texts = [
+        (corpus_dir() / e["file"]).read_text(encoding="utf-8") for e in manifest() if e.get("lang") == "en"
+    ]
     for p in sorted((SHARED / "seeds").glob("*.txt")) if (SHARED / "seeds").is_dir() else []:
         texts.append(p.read_text(encoding="utf-8"))
     for p in sorted((SHARED / "eval" / "dev").glob("*.jsonl")) if (SHARED / "eval").is_dir() else []:
@@ -76,8 +78,14 @@ def main() -> None:
     pipe = default_pipeline()
 
     def run_khronika(t: str) -> None:
-        pipe(make_document(t.encode("utf-8"), name="bench", provenance=Provenance(channel="bench"),
-                           published="2022-01-08"))  # language detected, as in ingest
+        pipe(
+            make_document(
+                t.encode("utf-8"),
+                name="bench",
+                provenance=Provenance(channel="bench"),
+                published="2022-01-08",
+            )
+        )  # language detected, as in ingest
 
     for fn in (nlp, run_khronika):  # warm-up: model loading and lazy indexes are not throughput
         for t in texts[:20]:

@@ -32,8 +32,12 @@ app.add_typer(gazetteer_app, name="gazetteer")
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
 
-DbOpt = Annotated[str | None, typer.Option("--db", envvar="KHRONIKA_DB",
-                                           help="SQLAlchemy URL of the store [default: sqlite:///khronika.db].")]
+DbOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--db", envvar="KHRONIKA_DB", help="SQLAlchemy URL of the store [default: sqlite:///khronika.db]."
+    ),
+]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
 
 
@@ -55,15 +59,28 @@ def _print_json(data: Any) -> None:
 @app.command()
 def ingest(
     paths: Annotated[list[str] | None, typer.Argument(help="Files, folders, globs, or - for stdin.")] = None,
-    published: Annotated[str | None, typer.Option(help="When the text was written (YYYY-MM-DD[THH:MM]).")] = None,
+    published: Annotated[
+        str | None, typer.Option(help="When the text was written (YYYY-MM-DD[THH:MM]).")
+    ] = None,
     lang: Annotated[str | None, typer.Option(help="Language code; detected when omitted.")] = None,
-    source: Annotated[str | None, typer.Option(help="Who or what the text comes from (part of its identity).")]
-    = None,
+    source: Annotated[
+        str | None, typer.Option(help="Who or what the text comes from (part of its identity).")
+    ] = None,
     tz: Annotated[str, typer.Option(help="Time zone of the texts' local times.")] = "Asia/Almaty",
-    manifest: Annotated[Path | None, typer.Option(help="YAML list of {file, published, lang, source, tz, channel}"
-                                                        " for a batch with per-file metadata.")] = None,
-    reprocess: Annotated[bool, typer.Option(help="Re-run the pipeline on stored documents (all of them when no "
-                                                 "path is given), as a new run; old runs are kept.")] = False,
+    manifest: Annotated[
+        Path | None,
+        typer.Option(
+            help="YAML list of {file, published, lang, source, tz, channel}"
+            " for a batch with per-file metadata."
+        ),
+    ] = None,
+    reprocess: Annotated[
+        bool,
+        typer.Option(
+            help="Re-run the pipeline on stored documents (all of them when no "
+            "path is given), as a new run; old runs are kept."
+        ),
+    ] = False,
     max_bytes: Annotated[int, typer.Option(help="Refuse files larger than this.")] = 5 * 1024 * 1024,
     db: DbOpt = None,
 ) -> None:
@@ -99,7 +116,9 @@ def ingest(
 @app.command()
 def extract(
     file: Annotated[str, typer.Argument(help="A text file, or - for stdin.")],
-    published: Annotated[str | None, typer.Option(help="When the text was written (YYYY-MM-DD[THH:MM]).")] = None,
+    published: Annotated[
+        str | None, typer.Option(help="When the text was written (YYYY-MM-DD[THH:MM]).")
+    ] = None,
     lang: Annotated[str | None, typer.Option(help="Language code; detected when omitted.")] = None,
     tz: Annotated[str, typer.Option(help="Time zone of the text's local times.")] = "Asia/Almaty",
     as_json: JsonOpt = False,
@@ -200,13 +219,16 @@ def documents(db: DbOpt = None, as_json: JsonOpt = False) -> None:
         _print_json(rows)
         return
     for r in rows:
-        out.print(f"{r['id'][:12]}  {r.get('published') or '?':<10}  {r.get('lang')}  {r.get('title') or ''}",
-                  highlight=False)
+        out.print(
+            f"{r['id'][:12]}  {r.get('published') or '?':<10}  {r.get('lang')}  {r.get('title') or ''}",
+            highlight=False,
+        )
 
 
 @app.command()
-def search(query: Annotated[str, typer.Argument(help="Words to find.")], db: DbOpt = None,
-           as_json: JsonOpt = False) -> None:
+def search(
+    query: Annotated[str, typer.Argument(help="Words to find.")], db: DbOpt = None, as_json: JsonOpt = False
+) -> None:
     """Full-text search over stored documents."""
     try:
         rows = _open(db).search(query)
@@ -239,11 +261,12 @@ def audit_verify(db: DbOpt = None) -> None:
 def eval_cmd(
     gold: Annotated[Path, typer.Argument(help="A gold JSONL file (see shared/eval/FORMAT.md).")],
     as_json: JsonOpt = False,
-    skip_type: Annotated[list[str] | None, typer.Option("--skip-type",
-                                                        help="Drop gold docs whose first event has this type.")]
-    = None,
-    predictions: Annotated[Path | None, typer.Option(help="Also write the system's output in the gold format.")]
-    = None,
+    skip_type: Annotated[
+        list[str] | None, typer.Option("--skip-type", help="Drop gold docs whose first event has this type.")
+    ] = None,
+    predictions: Annotated[
+        Path | None, typer.Option(help="Also write the system's output in the gold format.")
+    ] = None,
     limit: Annotated[int | None, typer.Option(help="Only the first N documents (a quick look).")] = None,
 ) -> None:
     """Score the pipeline on a gold file, with the metric names of FORMAT.md."""
@@ -275,8 +298,9 @@ def eval_cmd(
 @app.command()
 def train(
     inputs: Annotated[list[Path], typer.Argument(help="FORMAT.md JSONL files or ACLED CSV exports.")],
-    out_dir: Annotated[Path | None, typer.Option("--out", help="Where to write the model "
-                                                 "[default: the user data folder].")] = None,
+    out_dir: Annotated[
+        Path | None, typer.Option("--out", help="Where to write the model [default: the user data folder].")
+    ] = None,
 ) -> None:
     """Fit the event classifier to your own coded data; the model goes to your data folder."""
     from .extract import events as _events  # noqa: F401  (registers vocabularies)
@@ -321,9 +345,11 @@ def gazetteer_search(query: str, limit: int = 10, as_json: JsonOpt = False) -> N
         _print_json(rows)
         return
     for r in rows:
-        out.print(f"{r['name']:<30} {r.get('precision') or '':<9} {r.get('country') or '':<3} "
-                  f"{r.get('admin1') or '':<20} {r.get('lat')}, {r.get('lon')}  [{r.get('source') or ''}]",
-                  highlight=False)
+        out.print(
+            f"{r['name']:<30} {r.get('precision') or '':<9} {r.get('country') or '':<3} "
+            f"{r.get('admin1') or '':<20} {r.get('lat')}, {r.get('lon')}  [{r.get('source') or ''}]",
+            highlight=False,
+        )
 
 
 @gazetteer_app.command("add")
@@ -331,7 +357,9 @@ def gazetteer_add(
     name: str,
     lat: Annotated[float, typer.Option(help="Latitude, WGS84 degrees.")],
     lon: Annotated[float, typer.Option(help="Longitude, WGS84 degrees.")],
-    precision: Annotated[str, typer.Option(help="point, street, district, city, region or country.")] = "point",
+    precision: Annotated[
+        str, typer.Option(help="point, street, district, city, region or country.")
+    ] = "point",
     aliases: Annotated[str, typer.Option(help="Other names, separated by |.")] = "",
     country: str = "KZ",
     admin1: str = "",
@@ -341,8 +369,18 @@ def gazetteer_add(
     from .geo.gazetteer import add
 
     try:
-        p = add({"name": name, "lat": lat, "lon": lon, "precision": precision, "aliases": aliases,
-                 "country": country, "admin1": admin1, "source": source})
+        p = add(
+            {
+                "name": name,
+                "lat": lat,
+                "lon": lon,
+                "precision": precision,
+                "aliases": aliases,
+                "country": country,
+                "admin1": admin1,
+                "source": source,
+            }
+        )
     except (KhronikaError, ValueError) as e:
         _fail(e)
         return
@@ -363,8 +401,9 @@ def gazetteer_import(path: Path) -> None:
 
 
 @gazetteer_app.command("export")
-def gazetteer_export(path: Path, fmt: Annotated[str, typer.Option("--format", help="csv or geojson")] = "csv") \
-        -> None:
+def gazetteer_export(
+    path: Path, fmt: Annotated[str, typer.Option("--format", help="csv or geojson")] = "csv"
+) -> None:
     """Export your local gazetteer as CSV or GeoJSON."""
     from .geo.gazetteer import export
 
@@ -381,7 +420,7 @@ def _place_dict(p: Any) -> dict[str, Any]:
         return p
     from dataclasses import asdict, is_dataclass
 
-    return asdict(p) if is_dataclass(p) else dict(vars(p))
+    return asdict(p) if is_dataclass(p) and not isinstance(p, type) else dict(vars(p))
 
 
 def main() -> None:

@@ -44,11 +44,21 @@ class IngestJob:
         return self.source.name if self.source else f"stored:{self.stored_id}"
 
 
-def jobs_from_paths(paths: Sequence[str], *, published: str | None, lang: str | None, source: str | None,
-                    tz: str = "Asia/Almaty") -> list[IngestJob]:
+def jobs_from_paths(
+    paths: Sequence[str],
+    *,
+    published: str | None,
+    lang: str | None,
+    source: str | None,
+    tz: str = "Asia/Almaty",
+) -> list[IngestJob]:
     channel = "stdin" if list(paths) == ["-"] else "file"
-    return [IngestJob(src, published=published, lang=lang, tz=tz,
-                      provenance={"channel": channel, "source": source}) for src in expand(list(paths))]
+    return [
+        IngestJob(
+            src, published=published, lang=lang, tz=tz, provenance={"channel": channel, "source": source}
+        )
+        for src in expand(list(paths))
+    ]
 
 
 def jobs_from_manifest(path: Path) -> list[IngestJob]:
@@ -61,15 +71,27 @@ def jobs_from_manifest(path: Path) -> list[IngestJob]:
     if not isinstance(entries, list):
         raise InputError("a manifest is a list of entries, each with a 'file'", path=str(path))
     jobs = []
-    for n, e in enumerate(entries, 1):
-        if not isinstance(e, dict) or "file" not in e:
+    for n, entry in enumerate(entries, 1):
+        if not isinstance(entry, dict) or "file" not in entry:
             raise InputError(f"entry {n} has no 'file'", path=str(path))
-        src = RawSource(str(path.parent / e["file"]), None)
-        prov = {"channel": e.get("channel", "file"), "source": e.get("source"), "sender": e.get("sender"),
-                "message_id": e.get("message_id")}
-        published = e.get("published")
-        jobs.append(IngestJob(src, published=None if published is None else str(published), lang=e.get("lang"),
-                              tz=e.get("tz", "Asia/Almaty"), provenance=prov, title=e.get("title")))
+        src = RawSource(str(path.parent / entry["file"]), None)
+        prov = {
+            "channel": entry.get("channel", "file"),
+            "source": entry.get("source"),
+            "sender": entry.get("sender"),
+            "message_id": entry.get("message_id"),
+        }
+        published = entry.get("published")
+        jobs.append(
+            IngestJob(
+                src,
+                published=None if published is None else str(published),
+                lang=entry.get("lang"),
+                tz=entry.get("tz", "Asia/Almaty"),
+                provenance=prov,
+                title=entry.get("title"),
+            )
+        )
     return jobs
 
 
@@ -95,27 +117,50 @@ class Summary:
 def _build(job: IngestJob, store: Store, max_bytes: int) -> Document:
     if job.stored_id:
         old = store.load_document(job.stored_id)
-        return make_document(store.raw_bytes(job.stored_id), name=job.name, provenance=old.provenance,
-                             published=job.published or old.published, lang=job.lang or old.lang, tz=old.tz,
-                             title=old.title)
+        return make_document(
+            store.raw_bytes(job.stored_id),
+            name=job.name,
+            provenance=old.provenance,
+            published=job.published or old.published,
+            lang=job.lang or old.lang,
+            tz=old.tz,
+            title=old.title,
+        )
     assert job.source is not None
     raw = job.source.read(max_bytes)
-    prov = Provenance(filename=None if job.source.name == "-" else job.source.name,
-                      **{k: v for k, v in job.provenance.items() if v is not None})
-    return make_document(raw, name=job.source.name, provenance=prov, published=job.published, lang=job.lang,
-                         tz=job.tz, title=job.title)
+    prov = Provenance(
+        filename=None if job.source.name == "-" else job.source.name,
+        **{k: v for k, v in job.provenance.items() if v is not None},
+    )
+    return make_document(
+        raw,
+        name=job.source.name,
+        provenance=prov,
+        published=job.published,
+        lang=job.lang,
+        tz=job.tz,
+        title=job.title,
+    )
 
 
-def run_jobs(jobs: Iterable[IngestJob], store: Store, *, reprocess: bool = False, max_bytes: int = MAX_BYTES,
-             console: Console | None = None, pipeline: Pipeline | None = None) -> Summary:
+def run_jobs(
+    jobs: Iterable[IngestJob],
+    store: Store,
+    *,
+    reprocess: bool = False,
+    max_bytes: int = MAX_BYTES,
+    console: Console | None = None,
+    pipeline: Pipeline | None = None,
+) -> Summary:
     """Ingest every job; a failing one is reported in one line and the batch goes on."""
     console = console or Console(stderr=True)
     pipe = pipeline or default_pipeline()
     jobs = list(jobs)
     summary = Summary()
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
-    with Progress(*columns, console=console, transient=True,
-                  disable=len(jobs) < 2 or not console.is_terminal) as bar:
+    with Progress(
+        *columns, console=console, transient=True, disable=len(jobs) < 2 or not console.is_terminal
+    ) as bar:
         task = bar.add_task("ingest", total=len(jobs))
         for job in jobs:
             _one(job, store, pipe, reprocess, max_bytes, summary, console)
@@ -123,8 +168,15 @@ def run_jobs(jobs: Iterable[IngestJob], store: Store, *, reprocess: bool = False
     return summary
 
 
-def _one(job: IngestJob, store: Store, pipe: Pipeline, reprocess: bool, max_bytes: int, summary: Summary,
-         console: Console) -> None:
+def _one(
+    job: IngestJob,
+    store: Store,
+    pipe: Pipeline,
+    reprocess: bool,
+    max_bytes: int,
+    summary: Summary,
+    console: Console,
+) -> None:
     try:
         doc = _build(job, store, max_bytes)
         seen = store.has_document(doc.id)
@@ -140,7 +192,9 @@ def _one(job: IngestJob, store: Store, pipe: Pipeline, reprocess: bool, max_byte
         return
     except Exception as e:  # a bug in one component must not stop a batch of hundreds; say which file
         summary.failed += 1
-        console.print(f"[red]error:[/red] {job.name}: internal error {type(e).__name__}: {e}", highlight=False)
+        console.print(
+            f"[red]error:[/red] {job.name}: internal error {type(e).__name__}: {e}", highlight=False
+        )
         return
     if seen:
         summary.reprocessed += 1

@@ -254,8 +254,11 @@ class Document:
     def published_date(self) -> date | None:
         if not self.published:
             return None
-        return datetime.fromisoformat(self.published).date() if "T" in self.published or " " in self.published \
+        return (
+            datetime.fromisoformat(self.published).date()
+            if "T" in self.published or " " in self.published
             else date.fromisoformat(self.published[:10])
+        )
 
     def items(self) -> list[Item]:
         out: list[Item] = []
@@ -271,7 +274,7 @@ class Document:
         return None
 
     def span_text(self, item: Item) -> str:
-        return self.text[item.start:item.end]
+        return self.text[item.start : item.end]
 
     def assign_ids(self) -> None:
         for it in self.items():

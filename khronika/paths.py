@@ -8,6 +8,10 @@ from pathlib import Path
 
 def user_dir() -> Path:
     base = os.environ.get("KHRONIKA_HOME")
-    path = Path(base) if base else Path(os.environ.get("XDG_DATA_HOME", Path.home() / ".local/share")) / "khronika"
+    path = (
+        Path(base)
+        if base
+        else Path(os.environ.get("XDG_DATA_HOME", Path.home() / ".local/share")) / "khronika"
+    )
     path.mkdir(parents=True, exist_ok=True)
     return path

@@ -15,9 +15,14 @@ from typing import Any
 
 from khronika.model import LAYERS, SCHEMA_VERSION, Document, Provenance
 
-PRIMITIVES: dict[Any, dict[str, Any]] = {str: {"type": "string"}, int: {"type": "integer"},
-                                         float: {"type": "number"}, bool: {"type": "boolean"},
-                                         type(None): {"type": "null"}, Any: {}}
+PRIMITIVES: dict[Any, dict[str, Any]] = {
+    str: {"type": "string"},
+    int: {"type": "integer"},
+    float: {"type": "number"},
+    bool: {"type": "boolean"},
+    type(None): {"type": "null"},
+    Any: {},
+}
 
 
 def schema_of(tp: Any) -> dict[str, Any]:

@@ -12,7 +12,7 @@ import os
 import uuid
 import warnings
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, TypedDict
 
 import pytest
 import sqlalchemy as sa
@@ -214,7 +214,12 @@ def build_full_doc(source: str = "test") -> Document:
     return doc
 
 
-def _s(text: str, phrase: str) -> dict[str, int]:
+class Span(TypedDict):
+    start: int
+    end: int
+
+
+def _s(text: str, phrase: str) -> Span:
     a, b = span(text, phrase)
     return {"start": a, "end": b}
 

@@ -4,6 +4,7 @@ with, a legitimate reprocess is not flagged, and concurrent writers keep one cha
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import subprocess
 import sys
@@ -29,6 +30,7 @@ def _three_entries(store: Store, full_doc: Callable[..., Document]) -> tuple[str
 def test_fresh_store_verifies(store: Store) -> None:
     res = store.audit_verify()
     assert (res.ok, res.entries, res.first_broken, res.reason) == (True, 0, None, None)
+    assert store.audit_head() is None
 
 
 def test_chain_links_and_hash_formula(store: Store, full_doc: Callable[..., Document]) -> None:
@@ -37,18 +39,19 @@ def test_chain_links_and_hash_formula(store: Store, full_doc: Callable[..., Docu
     assert [e["seq"] for e in entries] == [1, 2, 3]
     assert [e["kind"] for e in entries] == ["run", "run", "review"]
     assert entries[0]["prev_hash"] == "0" * 64
-    for prev, cur in zip(entries, entries[1:], strict=False):
+    for prev, cur in itertools.pairwise(entries):
         assert cur["prev_hash"] == prev["hash"]
     # hash = sha256(prev_hash + canonical JSON of seq/ts/kind/payload), recomputed here independently
     for e in entries:
-        body = json.dumps({"seq": e["seq"], "ts": e["ts"], "kind": e["kind"], "payload": json.loads(e["payload"])},
-                          sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        entry = {"seq": e["seq"], "ts": e["ts"], "kind": e["kind"], "payload": json.loads(e["payload"])}
+        body = json.dumps(entry, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
         assert hashlib.sha256((e["prev_hash"] + body).encode("utf-8")).hexdigest() == e["hash"]
     run = json.loads(entries[1]["payload"])
     assert set(run) >= {"doc_id", "run_id", "pipeline", "digest"}
     assert run["pipeline"] == ["khronika.segment@1", "khronika.events@1"]
     res = store.audit_verify()
     assert res.ok and res.entries == 3
+    assert store.audit_head() == (3, entries[-1]["hash"])
 
 
 def test_run_entries_are_reserved(store: Store) -> None:
@@ -127,7 +130,7 @@ def test_edit_of_a_payload_is_caught(store: Store, full_doc: Callable[..., Docum
 def test_edit_of_a_run_payload_and_its_rows_is_caught(store: Store, full_doc: Callable[..., Document],
                                                       raw_sql: Callable[..., Any]) -> None:
     """Rewriting the pipeline in both the run row and the entry still breaks the entry's hash."""
-    _, run_b = _three_entries(store, full_doc)
+    _three_entries(store, full_doc)
     payload = json.loads(raw_sql("SELECT payload FROM audit WHERE seq = 2")[0][0])
     payload["pipeline"] = ["forged@1"]
     text = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
@@ -159,7 +162,7 @@ def test_chain_cannot_fork(store: Store, raw_sql: Callable[..., Any]) -> None:
     store.audit_append("note", {"n": 1})
     store.audit_append("note", {"n": 2})
     first_hash = raw_sql("SELECT hash FROM audit WHERE seq = 1")[0][0]
-    with pytest.raises(Exception, match="(?i)unique|duplicate"):
+    with pytest.raises(Exception, match=r"(?i)unique|duplicate"):
         raw_sql("INSERT INTO audit (seq, ts, kind, payload, prev_hash, hash) "
                 "VALUES (99, 'x', 'note', '{}', :p, :h)", p=first_hash, h="f" * 64)
 
@@ -171,7 +174,7 @@ def test_concurrent_threads_keep_one_chain(store_url: str, store: Store,
                                            full_doc: Callable[..., Document]) -> None:
     n_threads, per_thread = 4, 8
     errors: list[BaseException] = []
-    barrier = threading.Barrier(n_threads + 2)
+    barrier = threading.Barrier(n_threads + 2, timeout=60)
 
     def appender(k: int) -> None:
         try:
@@ -181,15 +184,16 @@ def test_concurrent_threads_keep_one_chain(store_url: str, store: Store,
                     s.audit_append("note", {"thread": k, "i": i})
         except BaseException as e:
             errors.append(e)
+            barrier.abort()
 
     def saver(k: int) -> None:
-        try:
-            with Store(store_url) as s:
-                barrier.wait()
-                for i in range(3):
-                    s.save(full_doc(f"thread-{k}-{i}"))
+        try:  # the savers share one Store (one engine, one pool) across threads
+            barrier.wait()
+            for i in range(3):
+                store.save(full_doc(f"thread-{k}-{i}"))
         except BaseException as e:
             errors.append(e)
+            barrier.abort()
 
     threads = [threading.Thread(target=appender, args=(k,)) for k in range(n_threads)]
     threads += [threading.Thread(target=saver, args=(k,)) for k in range(2)]

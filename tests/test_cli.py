@@ -54,8 +54,11 @@ def test_extract_json_validates_and_carries_provenance(texts: Path) -> None:
     doc = json.loads(output)
     jsonschema.validate(doc, SCHEMA)
     assert doc["lang"] == "en"
-    items = [it for layer in ("testimonies", "statements", "events", "times", "places", "services")
-             for it in doc[layer]]
+    items = [
+        it
+        for layer in ("testimonies", "statements", "events", "times", "places", "services")
+        for it in doc[layer]
+    ]
     assert items, "the pipeline found nothing in a text full of events"
     for it in items:
         assert 0 <= it["start"] < it["end"] <= len(doc["text"])
@@ -82,7 +85,7 @@ def test_ingest_twice_stores_once(db: str, texts: Path) -> None:
 
 def test_two_sources_same_words_are_two_documents(db: str, texts: Path) -> None:
     run("ingest", str(texts / "en.txt"), "--source", "Aigerim", "--db", db)
-    code, output = run("ingest", str(texts / "en.txt"), "--source", "Bolat", "--db", db)
+    _, output = run("ingest", str(texts / "en.txt"), "--source", "Bolat", "--db", db)
     assert "1 stored" in output
     assert len(json.loads(run("documents", "--db", db, "--json")[1])) == 2
 
@@ -135,8 +138,12 @@ def test_reprocess_keeps_the_chain_valid(db: str, texts: Path) -> None:
 def test_stdin_and_console_script(tmp_path: Path) -> None:
     db = f"sqlite:///{tmp_path / 's.db'}"
     exe = Path(sys.executable).parent / "khronika"
-    res = subprocess.run([str(exe), "ingest", "-", "--published", "2022-01-08", "--db", db],
-                         input=MSG_RU.encode(), capture_output=True, timeout=300)
+    res = subprocess.run(
+        [str(exe), "ingest", "-", "--published", "2022-01-08", "--db", db],
+        input=MSG_RU.encode(),
+        capture_output=True,
+        timeout=300,
+    )
     assert res.returncode == 0, res.stderr.decode()
     assert b"1 stored" in res.stdout
 

@@ -203,7 +203,10 @@ def _timeref(text: str, start: int, value: str) -> TimeRef:
 
 
 def test_time_place_and_evidence_from_the_statement(extractor: EventExtractor) -> None:
-    text = "On Wednesday soldiers fired at the crowd in Almaty. My cousin says troops arrived in Taraz on Thursday."
+    text = (
+        "On Wednesday soldiers fired at the crowd in Almaty. "
+        "My cousin says troops arrived in Taraz on Thursday."
+    )
     s1_end = text.index("My")
     doc = Document(text=text, id="doc-tp", lang="en")
     doc.statements = [
@@ -299,3 +302,27 @@ def test_train_rejects_too_little_data(tmp_path: Path) -> None:
     f.write_text('{"text": "a rally", "events": [{"subtype": "Peaceful protest"}]}\n', encoding="utf-8")
     with pytest.raises(InputError):
         train([f], tmp_path / "m")
+
+
+def test_russian_disruptions_and_named_detainee(extractor: EventExtractor) -> None:
+    doc = run(
+        extractor,
+        "Люди стояли в очередях за хлебом, банкоматы не работали. Соседа Ерлана Касымова задержали вечером.",
+        lang="ru",
+    )
+    subs = {e.subtype for e in doc.events if e.family == "disruption"}
+    assert {"Cash/ATM outage", "Food shortage or queues"} <= subs
+    assert ("Ерлана Касымова", "detained") in {(v.name, v.fate) for v in doc.victims}
+
+
+def test_evidence_level_lowers_salience(extractor: EventExtractor) -> None:
+    text = "Soldiers opened fire on the crowd at the rally."
+    sal = {}
+    for level in ("witnessed", "belief"):
+        doc = Document(text=text, id=f"doc-{level}", lang="en")
+        doc.statements = [Statement(start=0, end=len(text), evidence=level, testimony_id="t")]
+        extractor(doc)
+        lead = lead_event(doc)
+        assert lead is not None and lead.evidence == level
+        sal[level] = lead.salience
+    assert sal["witnessed"] > sal["belief"]

@@ -21,7 +21,9 @@ from khronika.evaluate.scoring import overlap_pairs, score
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "eval"
 DEV = SHARED / "dev"
-needs_shared = pytest.mark.skipif(not DEV.is_dir(), reason="../shared/eval is absent: scorer agreement not checked")
+needs_shared = pytest.mark.skipif(
+    not DEV.is_dir(), reason="../shared/eval is absent: scorer agreement not checked"
+)
 
 LABELS = ["Riots", "Protests", "Battles", "Mob violence", "Peaceful protest", "Armed clash", "Attack"]
 
@@ -106,7 +108,9 @@ def test_overlap_matching_is_one_to_one_largest_first() -> None:
 
 
 def test_empty_prediction_counts_as_wrong() -> None:
-    gold = [{"id": "a", "text": "x", "events": [{"type": "Riots", "subtype": "Mob violence", "fatalities": 0}]}]
+    gold = [
+        {"id": "a", "text": "x", "events": [{"type": "Riots", "subtype": "Mob violence", "fatalities": 0}]}
+    ]
     res = score(gold, [])
     assert res["event_type_accuracy"] == 0.0
     assert res["fatalities_exact"] == 0.0

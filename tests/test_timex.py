@@ -97,6 +97,21 @@ def test_clock_attaches_to_the_day_named_before_it() -> None:
     assert [r.value for r in refs] == ["2022-01-05", "2022-01-05T17:00"]
 
 
+def test_clock_with_explicit_date_and_hours_later() -> None:
+    text = "On 5 January 2022 at 17:00 the crowd grew. Two hours later it was dispersed."
+    refs = find_times(text, "en", None)
+    assert [(r.text, r.value) for r in refs] == [("5 January 2022 at 17:00", "2022-01-05T17:00"),
+                                                 ("Two hours later", "2022-01-05T19:00")]
+    assert all(r.resolved for r in refs)  # nothing here needs the publication date
+
+
+def test_named_nights() -> None:
+    assert one("On the night of 5 January we hid.", "en").value == "2022-01-05TNI"
+    assert one("On the night of 4-5 January shots rang out.", "en").value == "2022-01-04TNI"
+    assert one("В ночь на 5 января стреляли.", "ru").value == "2022-01-04TNI"
+    assert one("В ночь с 4 на 5 января стреляли.", "ru").value == "2022-01-04TNI"
+
+
 def test_clock_range_overnight() -> None:
     refs = find_times("On 6 January the curfew ran from 23:00 to 07:00.", "en", PUB)
     rng = [r for r in refs if r.precision == "range"]

@@ -78,3 +78,17 @@ def test_component_fills_places() -> None:
     for p in doc.places:
         assert doc.text[p.start:p.end] == p.text and p.extractor == "khronika.places@1"
         assert 0 < p.confidence <= 1 and p.lat is not None
+
+
+def test_primary_place_prefers_local_specific() -> None:
+    from khronika.geo import primary_place
+
+    refs = geoparser().place_refs(
+        "Protesters marched in Talgar, Almaty Region, Kazakhstan, chanting slogans about Moscow.", "en")
+    best = primary_place(refs)
+    assert best is not None and best.text == "Talgar" and best.country == "KZ"
+
+
+def test_russian_small_town_in_cyrillic() -> None:
+    refs = geoparser().place_refs("Автобус из Талгара пришёл в Есик поздно вечером.", "ru")
+    assert {r.name for r in refs} >= {"Talgar", "Esik"}

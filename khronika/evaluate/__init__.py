@@ -36,21 +36,26 @@ def load_gold(path: Path) -> list[dict[str, Any]]:
     return lines
 
 
-def predict(gold: list[dict[str, Any]], pipeline: Pipeline | None = None,
-            progress: Callable[[], None] | None = None) -> Iterator[dict[str, Any]]:
+def predict(
+    gold: list[dict[str, Any]], pipeline: Pipeline | None = None, progress: Callable[[], None] | None = None
+) -> Iterator[dict[str, Any]]:
     """The system's output for each gold line, through the same pipeline `ingest` uses."""
     pipe = pipeline or default_pipeline()
     for line in gold:
-        doc = make_document(line["text"].encode("utf-8"), name=line["id"],
-                            provenance=Provenance(channel="eval", source=line.get("source"),
-                                                  message_id=line["id"]),
-                            published=line.get("published"), lang=line.get("lang"))
+        doc = make_document(
+            line["text"].encode("utf-8"),
+            name=line["id"],
+            provenance=Provenance(channel="eval", source=line.get("source"), message_id=line["id"]),
+            published=line.get("published"),
+            lang=line.get("lang"),
+        )
         pipe(doc)
         if progress:
             progress()
         yield prediction_line(line["id"], doc)
 
 
-def evaluate(gold: list[dict[str, Any]], predictions: list[dict[str, Any]],
-             skip_types: tuple[str, ...] = ()) -> dict[str, float]:
+def evaluate(
+    gold: list[dict[str, Any]], predictions: list[dict[str, Any]], skip_types: tuple[str, ...] = ()
+) -> dict[str, float]:
     return score(gold, predictions, skip_types)

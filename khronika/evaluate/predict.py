@@ -31,9 +31,14 @@ def prediction_line(doc_id: str, doc: Document) -> dict[str, Any]:
         "lang": doc.lang,
         "published": doc.published,
         "events": [_event(e) for e in main_events(doc)],
-        "timexes": [{"start": t.start, "end": t.end, "text": t.text, "type": t.timex_type, "value": t.value}
-                    for t in doc.times],
-        "toponyms": [{"start": p.start, "end": p.end, "text": p.text, "lat": p.lat, "lon": p.lon}
-                     for p in doc.places],
-        "entities": [{"start": e.start, "end": e.end, "text": e.text, "label": e.label} for e in doc.entities],
+        "timexes": [
+            {"start": t.start, "end": t.end, "text": t.text, "type": t.timex_type, "value": t.value}
+            for t in doc.times
+        ],
+        "toponyms": [
+            {"start": p.start, "end": p.end, "text": p.text, "lat": p.lat, "lon": p.lon} for p in doc.places
+        ],
+        "entities": [
+            {"start": e.start, "end": e.end, "text": e.text, "label": e.label} for e in doc.entities
+        ],
     }

@@ -18,7 +18,10 @@ Span = dict[str, Any]
 
 def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     p1, p2 = math.radians(lat1), math.radians(lat2)
-    a = math.sin((p2 - p1) / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2
+    a = (
+        math.sin((p2 - p1) / 2) ** 2
+        + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2
+    )
     return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(a)))
 
 
@@ -30,14 +33,19 @@ def f1(tp: int, n_pred: int, n_gold: int) -> tuple[float, float, float]:
 
 def exact_pairs(gold: list[Span], pred: list[Span]) -> int:
     """One-to-one matches on identical (start, end): a multiset intersection."""
-    return sum((Counter((s["start"], s["end"]) for s in gold) & Counter((s["start"], s["end"]) for s in pred)).values())
+    return sum(
+        (
+            Counter((s["start"], s["end"]) for s in gold) & Counter((s["start"], s["end"]) for s in pred)
+        ).values()
+    )
 
 
 def overlap_pairs(gold: list[Span], pred: list[Span]) -> list[tuple[int, int]]:
     """Greedy one-to-one matching of overlapping spans, largest overlap first (ties by position)."""
     cands = sorted(
         (-(min(g["end"], p["end"]) - max(g["start"], p["start"])), gi, pi)
-        for gi, g in enumerate(gold) for pi, p in enumerate(pred)
+        for gi, g in enumerate(gold)
+        for pi, p in enumerate(pred)
         if min(g["end"], p["end"]) > max(g["start"], p["start"])
     )
     used_g: set[int] = set()
@@ -81,23 +89,30 @@ def score_events(gold: list[Line], pred: dict[str, Line]) -> dict[str, float]:
     if sub:
         res["event_subtype_accuracy"] = sum(g == p for g, p in sub) / len(sub)
         res["event_subtype_macro_f1"], res["event_subtype_weighted_f1"] = _label_f1(
-            [g for g, _ in sub], [p for _, p in sub])
+            [g for g, _ in sub], [p for _, p in sub]
+        )
     fat = [(g["fatalities"], p.get("fatalities")) for g, p in pairs if g.get("fatalities") is not None]
     if fat:
         res["fatalities_exact"] = sum(p is not None and int(p) == int(g) for g, p in fat) / len(fat)
     dates = [(str(g["date"])[:10], p.get("date")) for g, p in pairs if g.get("date")]
     if dates:
         res["event_date_exact"] = sum(bool(p) and str(p)[:10] == g for g, p in dates) / len(dates)
-    locs = [(g["location"], p.get("location") or {}) for g, p in pairs if _has_coords(g.get("location") or {})]
+    locs = [
+        (g["location"], p.get("location") or {}) for g, p in pairs if _has_coords(g.get("location") or {})
+    ]
     if locs:
-        kms = [haversine_km(g["lat"], g["lon"], p["lat"], p["lon"]) if _has_coords(p) else math.inf
-               for g, p in locs]
+        kms = [
+            haversine_km(g["lat"], g["lon"], p["lat"], p["lon"]) if _has_coords(p) else math.inf
+            for g, p in locs
+        ]
         res["location_within_25km"] = sum(k <= 25 for k in kms) / len(kms)
         res["location_within_161km"] = sum(k <= 161 for k in kms) / len(kms)
     return res
 
 
-def _span_docs(gold: list[Line], pred: dict[str, Line], field: str) -> Iterable[tuple[list[Span], list[Span]]]:
+def _span_docs(
+    gold: list[Line], pred: dict[str, Line], field: str
+) -> Iterable[tuple[list[Span], list[Span]]]:
     for g in gold:
         if field in g:
             yield g[field], (pred.get(g["id"]) or {}).get(field) or []
@@ -125,12 +140,19 @@ def score_toponyms(gold: list[Line], pred: dict[str, Line]) -> dict[str, float]:
         n_gold, n_pred = n_gold + len(gs), n_pred + len(ps)
         pairs = overlap_pairs(gs, ps)
         found += len(pairs)
-        near += sum(_has_coords(ps[pi]) and haversine_km(gs[gi]["lat"], gs[gi]["lon"], ps[pi]["lat"],
-                                                          ps[pi]["lon"]) <= 161 for gi, pi in pairs)
+        near += sum(
+            _has_coords(ps[pi])
+            and haversine_km(gs[gi]["lat"], gs[gi]["lon"], ps[pi]["lat"], ps[pi]["lon"]) <= 161
+            for gi, pi in pairs
+        )
     p, r, f = f1(found, n_pred, n_gold)
-    return {"toponym_precision": p, "toponym_recall": r, "toponym_f1": f,
-            "toponym_within_161km": near / found if found else 0.0,
-            "toponym_e2e_within_161km": near / n_gold if n_gold else 0.0}
+    return {
+        "toponym_precision": p,
+        "toponym_recall": r,
+        "toponym_f1": f,
+        "toponym_within_161km": near / found if found else 0.0,
+        "toponym_e2e_within_161km": near / n_gold if n_gold else 0.0,
+    }
 
 
 ENTITY_LABELS = ("PER", "ORG", "LOC")
@@ -151,7 +173,9 @@ def score_entities(gold: list[Line], pred: dict[str, Line]) -> dict[str, float]:
 
 
 SCORERS: list[tuple[str, Callable[[list[Line], dict[str, Line]], dict[str, float]]]] = [
-    ("events", score_events), ("timexes", score_timexes), ("toponyms", score_toponyms),
+    ("events", score_events),
+    ("timexes", score_timexes),
+    ("toponyms", score_toponyms),
     ("entities", score_entities),
 ]
 

@@ -1,4 +1,4 @@
-"""Actor mentions mapped to ACLED inter codes (vocab/actors.yaml), from cue lists in lang/<code>/actors.yaml."""
+"""Actor mentions mapped to ACLED inter codes (vocab/actors.yaml), from cues in lang/<code>/actors.yaml."""
 
 from __future__ import annotations
 

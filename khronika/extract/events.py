@@ -146,6 +146,11 @@ _DEMO_SIDS = (
 
 def _discount_topics(hits: list[Hit], text: str, r: Rules) -> list[Hit]:
     """A protest's grievance ("staged a protest against the arrest of ...") is not an event of its own."""
+    back = r.groups.get("background")
+    if back is not None:
+        for h in hits:
+            if back.search(text, max(0, h.start - 40), h.start):
+                h.weight *= 0.5
     demo = [h for h in hits if h.sid == "peaceful_protest" and h.weight >= 3]
     marker = r.groups.get("topic_marker")
     if not demo or marker is None:
@@ -191,7 +196,7 @@ def _refine(c: dict[str, Candidate], ctx: str, sent_text: str, r: Rules, deaths:
     """ACLED's coding rules that depend on context rather than on a single phrase (in place)."""
     _refine_demonstration(c, ctx, sent_text, r, deaths)
     _refine_intervention(c, ctx, sent_text, r, deaths)
-    organised = r.has("armed_actor", ctx) or len(_distinct(r, "state_actor", sent_text)) >= 2
+    organised = r.has("armed_actor", ctx) or _count(r, "state_actor", sent_text) >= 2
     state = r.has("state_actor", sent_text)
     aim = r.has("demonstration_aim", sent_text)
     riot = "violent_demonstration" if state and aim else "mob_violence"
@@ -210,7 +215,7 @@ def _refine(c: dict[str, Candidate], ctx: str, sent_text: str, r: Rules, deaths:
         "looting_property_destruction" in c
         and not organised
         and not state
-        and r.has("crowd_actor", sent_text)
+        and (r.has("crowd_actor", sent_text) or "violent_demonstration" in c)
     ):
         _promote(c, riot if aim else "mob_violence", c.pop("looting_property_destruction"), bonus=0.1)
     if r.has("crude_bomb", sent_text) and not organised:
@@ -284,7 +289,7 @@ def _refine_intervention(c: dict[str, Candidate], ctx: str, sent_text: str, r: R
     """Arrests, assaults or shooting aimed at a demonstration under way: force against the protest."""
     if not r.has("on_protest", sent_text) or r.has("crowd_violence", sent_text):
         return
-    for s in ("arrests", "attack", "mob_violence"):
+    for s in ("arrests", "attack"):  # one-sided acts; a two-sided fight at a rally stays a riot
         if s in c and c[s].score >= 3:
             lethal = r.has("lethal_force", ctx) or deaths > 0
             target = "excessive_force_against_protesters" if lethal else "protest_with_intervention"
@@ -301,28 +306,30 @@ def _refine_territory(c: dict[str, Candidate], ctx: str, sent_text: str, r: Rule
     ):
         _promote(c, "non_state_actor_overtakes_territory", c["government_regains_territory"], bonus=0.3)
     taken = [s for s in ("government_regains_territory", "non_state_actor_overtakes_territory") if s in c]
-    if taken and "non_violent_transfer_of_territory" in c and not r.has("explicit_clash", ctx):
+    nvt = c.get("non_violent_transfer_of_territory")
+    strong_nvt = nvt is not None and max(h.weight for h in nvt.hits) >= 4
+    if taken and (strong_nvt or r.has("no_fight", ctx)) and not r.has("explicit_clash", sent_text):
         _promote(c, "non_violent_transfer_of_territory", c[taken[0]], bonus=0.3)
 
 
-def _distinct(r: Rules, group: str, text: str) -> set[str]:
+def _count(r: Rules, group: str, text: str) -> int:
     rx = r.groups.get(group)
-    return {m.group(0).lower() for m in rx.finditer(text)} if rx else set()
+    return sum(1 for _ in rx.finditer(text)) if rx else 0
 
 
 def _refine_demonstration(c: dict[str, Candidate], ctx: str, sent_text: str, r: Rules, deaths: int) -> None:
     """Protest or riot: settled by what the crowd did and what was done to it."""
-    demo = max(
-        (c[s] for s in ("peaceful_protest", "violent_demonstration") if s in c),
-        key=lambda x: x.score,
-        default=None,
-    )
-    if demo is None or not (demo.sid == "peaceful_protest" or r.has("demonstration_aim", sent_text)):
+    sources = ("peaceful_protest", "violent_demonstration", "protest_with_intervention")
+    demo = max((c[s] for s in sources if s in c), key=lambda x: x.score, default=None)
+    if demo is None or not (demo.sid != "violent_demonstration" or r.has("demonstration_aim", sent_text)):
         return
     if r.has("party_actor", sent_text) and not r.has("demonstration_aim", sent_text) and "mob_violence" in c:
         target = "mob_violence"
     elif r.has("crowd_violence", ctx):
         target = "violent_demonstration"
+        for s in ("protest_with_intervention", "excessive_force_against_protesters"):
+            if s in c:  # a crowd that fights is rioting, whatever the police did
+                c[s].score -= 3.0
     elif r.has("lethal_force", ctx) or (deaths > 0 and r.has("state_actor", ctx)):
         target = "excessive_force_against_protesters"
     elif r.has("police_intervention", ctx):
@@ -340,6 +347,17 @@ def _promote(c: dict[str, Candidate], target: str, src: Candidate, *, bonus: flo
     c[target] = Candidate(target, score, src.start, src.end, src.sent, src.hits)
 
 
+@lru_cache(maxsize=1)
+def _evidence_ranks() -> dict[str, int]:
+    return {str(e["id"]): int(e.get("rank", 1)) for e in vocab.load("evidence")}
+
+
+def _evidence_weight(evidence: str | None) -> float:
+    """What a witness saw outranks what someone believes: 1.0 for rank 1, less by 8% a rank."""
+    rank = _evidence_ranks().get(evidence or "", 1)
+    return max(0.5, 1.0 - 0.08 * (rank - 1))
+
+
 # ----------------------------------------------------------------------------- time and place
 
 
@@ -348,7 +366,7 @@ def _local_day() -> Callable[[TimeRef], str | None] | None:
         from khronika.timex import local_day  # written by another helper; optional until it lands
     except Exception:
         return None
-    return local_day  # type: ignore[no-any-return]
+    return local_day
 
 
 def _day(t: TimeRef, local_day: Callable[[TimeRef], str | None] | None) -> str | None:
@@ -406,13 +424,26 @@ class _Unit:
     start: int
     end: int
     statement: Statement | None
+    casualties: list[fat_mod.Mention] = field(default_factory=list)  # read once per unit, doc offsets
+
+    def counts(self, start: int, end: int) -> fat_mod.Casualties:
+        """Casualty counts of the mentions that start inside [start, end)."""
+        return fat_mod.combine([m for m in self.casualties if start <= m.start < end])
 
 
 def _units(doc: Document) -> list[_Unit]:
-    if not doc.statements:
-        return [_Unit(0, len(doc.text), None)]
-    sts = [s for s in doc.statements if not s.negated]
-    return [_Unit(s.start, s.end, s) for s in sorted(sts, key=lambda s: s.start)]
+    """Stretches of text read as one context: each testimony, else the whole text.
+
+    Statements are often single sentences; the context of an event (what the crowd did, how many died)
+    runs across them, so statements only give each event its evidence, never its context.
+    """
+    if doc.testimonies:
+        return [_Unit(t.start, t.end, None) for t in sorted(doc.testimonies, key=lambda t: t.start)]
+    return [_Unit(0, len(doc.text), None)]
+
+
+def _statement_span(doc: Document, stmt: Statement | None, unit: _Unit) -> tuple[int, int]:
+    return (stmt.start, stmt.end) if stmt is not None else (unit.start, unit.end)
 
 
 class EventExtractor:
@@ -444,17 +475,30 @@ class EventExtractor:
         text = doc.text
         out: list[_Cand] = []
         sent_index = 0
+        reader = fat_mod.reader(lang)
         for unit in _units(doc):
             sents = sentences(text, unit.start, unit.end)
+            unit.casualties = reader.mentions(text[unit.start : unit.end])
+            for m in unit.casualties:
+                m.start, m.end = m.start + unit.start, m.end + unit.start
+            # One pass of every cue over the unit, then hits are handed to their sentences.
+            unit_hits = r.hits(text[unit.start : unit.end])
             for i, (s, e) in enumerate(sents):
                 st = text[s:e]
-                hits = _discount_topics(r.hits(st), st, r)
+                lo, hi = s - unit.start, e - unit.start
+                mine = [
+                    Hit(h.sid, h.weight, h.start - lo, h.end - lo)
+                    for h in unit_hits
+                    if lo <= h.start and h.end <= hi
+                ]
+                hits = _discount_topics(mine, st, r)
                 if not hits:
                     sent_index += 1
                     continue
                 ctx_end = sents[min(i + 3, len(sents) - 1)][1]
-                ctx = text[sents[max(i - 1, 0)][0] : ctx_end]
-                deaths = fat_mod.casualties(ctx, lang).fatalities or 0
+                ctx_start = sents[max(i - 1, 0)][0]
+                ctx = text[ctx_start:ctx_end]
+                deaths = unit.counts(ctx_start, ctx_end).fatalities or 0
                 cs = _score(hits)
                 _refine(cs, ctx, st, r, deaths)
                 ranked = sorted(cs.values(), key=lambda c: (-c.score, taxonomy()[c.sid].rank))
@@ -471,6 +515,9 @@ class EventExtractor:
                 )
                 keep += disr
                 for k, c in enumerate(keep):
+                    st_at = doc.statement_at(s + c.start)
+                    if st_at is not None and st_at.negated:
+                        continue  # "there were no clashes": the statement denies the event
                     fam = taxonomy()[c.sid].family
                     sal = (
                         c.score
@@ -489,7 +536,7 @@ class EventExtractor:
         st = taxonomy()[cand.c.sid]
         start, end = cand.sent_start + cand.c.start, cand.sent_start + cand.c.end
         scope = self._scope(doc, cand, all_c)
-        cas = fat_mod.casualties(doc.text[scope[0] : scope[1]], lang)
+        cas = cand.unit.counts(scope[0], scope[1])
         stmt = cand.unit.statement or doc.statement_at(start)
         if stmt is not None and not stmt.id:
             stmt.assign_id(doc.id)
@@ -503,7 +550,7 @@ class EventExtractor:
             type=st.type,
             subtype=st.name,
             family=st.family,
-            salience=round(cand.salience, 4),
+            salience=round(cand.salience * _evidence_weight(stmt.evidence if stmt else None), 4),
             actors=actor_mod.actors(doc.text[cand.sent_start : cand.sent_end], lang),
             fatalities=cas.fatalities,
             fatalities_high=cas.fatalities_high,
@@ -532,22 +579,26 @@ class EventExtractor:
         return cand.sent_start, max(end, cand.sent_end)
 
     def _when(self, doc: Document, ev: Event, cand: _Cand) -> None:
-        same = [t for t in doc.times if cand.unit.start <= t.start < cand.unit.end and t.resolved]
-        days = [(t, _day(t, self.local_day)) for t in same]
-        days = [(t, d) for t, d in days if d]
+        lo, hi = _statement_span(doc, doc.statement_at(ev.start), cand.unit)
+        same = [t for t in doc.times if lo <= t.start < hi and t.resolved]
+        days = [(t, d) for t in same if (d := _day(t, self.local_day))]
+        found: tuple[TimeRef | None, str | None]
         if days:
-            t, d = min(days, key=lambda td: abs(td[0].start - ev.start))
+            found = min(days, key=lambda td: abs(td[0].start - ev.start))
         else:
-            t, d = self._earlier_day(doc, cand)
+            found = self._earlier_day(doc, cand)
+        t, d = found
         if t is not None:
-            t.assign_id(doc.id) if not t.id else None
+            if not t.id:
+                t.assign_id(doc.id)
             ev.time_id, ev.date = t.id, d
 
     def _earlier_day(self, doc: Document, cand: _Cand) -> tuple[TimeRef | None, str | None]:
         """The last resolved day-precision time before the trigger, in the same testimony."""
-        testimony = cand.unit.statement.testimony_id if cand.unit.statement else None
-        lo = 0
-        if testimony:
+        stmt = doc.statement_at(cand.sent_start + cand.c.start)
+        testimony = stmt.testimony_id if stmt is not None else None
+        lo = cand.unit.start  # a testimony when the document has them
+        if testimony and not doc.testimonies:
             starts = [s.start for s in doc.statements if s.testimony_id == testimony]
             lo = min(starts) if starts else 0
         prior = sorted(
@@ -561,7 +612,7 @@ class EventExtractor:
 
     @staticmethod
     def _where(doc: Document, ev: Event, cand: _Cand) -> None:
-        lo, hi = (cand.unit.start, cand.unit.end)
+        lo, hi = _statement_span(doc, doc.statement_at(ev.start), cand.unit)
         same = [p for p in doc.places if lo <= p.start < hi and p.lat is not None]
         p = _nearest(same, ev.start) if same else _doc_place(doc)
         if p is not None:

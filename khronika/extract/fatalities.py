@@ -16,7 +16,10 @@ from khronika import vocab
 
 _DIGITS = r"(?:\d{1,3}(?:[,\u00a0 ]\d{3})+|\d+)(?!\d|[.,]\d)"
 # Words that end a noun phrase: a casualty count never reaches across them.
-_GAP_STOP = r"(?:and|or|who|which|when|where|after|while|but|that|were|was|is|are|has|have|had|и|или|когда|который|которые|после)"
+_GAP_STOP = (
+    r"(?:and|or|who|which|when|where|after|while|but|that|were|was|is|are|has|have|had"
+    r"|и|или|когда|который|которые|после)"
+)
 
 
 @dataclass
@@ -153,14 +156,18 @@ class CasualtyReader:
         lst = rf"{num}\s+{gap}(?:(?:,\s*|,?\s*(?:and|и)\s+){num}\s+{gap})*"
         # a list element followed by "were injured" belongs to the injured, not the dead
         not_hurt = rf"(?!(?:\s+[\w'-]+){{0,3}}\s+(?:were |was |have been )?{c['injury_verbs']})"
-        aux = r"(?:(?:were|was|have been|had been|has been|are|been|got|reportedly|also|later|all|were all|—|-|,)\s+){0,3}"
+        aux = (
+            r"(?:(?:were|was|have been|had been|has been|are|been|got|reportedly|also|later|all|were all"
+            r"|—|-|,)\s+){0,3}"
+        )
         f = re.I
         self.zero = re.compile(rf"\b(?:{'|'.join(c.get('zero', []))})", f) if c.get("zero") else None
         self.toll = re.compile(rf"\b{c['toll']}\s+(?P<n>{num})", f) if c.get("toll") else None
         self.final = re.compile(rf"\b{c['final']}\s+(?P<n>{num})", f) if c.get("final") else None
         self.death_after = re.compile(rf"\b(?P<n>{lst}){aux}{c['death_verbs']}\b", f)
         self.death_before = re.compile(
-            rf"\b{c['kill_verbs']}\s+(?:(?:a total of|in total|at least|only)\s+)?(?P<n>{num}(?:\s+{gap}{noun})?"
+            rf"\b{c['kill_verbs']}\s+(?:(?:a total of|in total|at least|only)\s+)?"
+            rf"(?P<n>{num}(?:\s+{gap}{noun})?"
             rf"(?:(?:,\s*|,?\s*(?:and|и)\s+){num}(?:\s+{gap}{noun})?{not_hurt})*)",
             f,
         )
@@ -213,7 +220,6 @@ class CasualtyReader:
     def _counted(self, rx: re.Pattern[str], text: str, kind: str) -> list[Mention]:
         out: list[Mention] = []
         for m in rx.finditer(text):
-            s, e = m.span("n")
             parts = self._parts(m.group("n"))
             if not parts:
                 continue

@@ -72,13 +72,16 @@ class VictimReader:
             for rx in group:
                 for m in rx.rx.finditer(text):
                     nm = m.group("name").strip()
+                    nm, shift = _trim_sentence_start(text, m.start("name"), nm)
                     if nm.split()[0].lower() in _NOT_NAMES or len(nm) < 4:
                         continue
                     tail = text[m.end() : m.end() + 80]
                     pm = self.perp.match(tail.lstrip()) if self.perp else None
                     if pm is None and self.perp is not None:
                         pm = self.perp.search(text[m.start() : m.end() + 60])
-                    out.append((m.start("name"), m.end("name"), nm, rx.fate, pm.group("by") if pm else None))
+                    out.append(
+                        (m.start("name") + shift, m.end("name"), nm, rx.fate, pm.group("by") if pm else None)
+                    )
         # At one name, the gravest fate read wins ("shot dead" is killed, not injured).
         out.sort(key=lambda o: (o[0], _GRAVITY.get(o[3], 9)))
         kept: list[tuple[int, int, str, str, str | None]] = []
@@ -86,6 +89,21 @@ class VictimReader:
             if not kept or o[0] >= kept[-1][1]:
                 kept.append(o)
         return kept
+
+
+_PATRONYMIC = re.compile(r"(?:вич|вна|ична|ьич)(?:а|у|ем|ом|ой|е)?$")
+
+
+def _trim_sentence_start(text: str, start: int, name: str) -> tuple[str, int]:
+    """Drop a capitalised sentence-initial word glued to a name ("Соседа Ерлана Касымова")."""
+    parts = name.split()
+    at_start = (
+        start == 0 or text[:start].rstrip().endswith((".", "!", "?", "\n")) or text[:start].strip() == ""
+    )
+    if at_start and len(parts) == 3 and not _PATRONYMIC.search(parts[-1]):
+        cut = name.index(parts[1])
+        return name[cut:], cut
+    return name, 0
 
 
 @lru_cache(maxsize=8)

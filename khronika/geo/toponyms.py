@@ -271,6 +271,11 @@ class Recognizer:
             return False
         if len(m.text) < 3 and not strong:
             return False
+        if a == b and not strong and self.lang == "en" \
+                and not any(normalize(self.gaz.row(x)[1]) == m.key for x in m.cands[:40]):
+            # one word that is only some small town's alternate or former name ("Lenin"); not for
+            # Russian, where a Cyrillic name is always an alternate of GeoNames' Latin one
+            return False
         acronym = (m.text.isupper() and len(m.text) <= 4) or _INITIALISM.match(m.text + ".")
         if a == b and not strong and acronym:
             return False  # "EMS", "S.E.": acronyms, unless they name a country or region
@@ -317,7 +322,8 @@ class Recognizer:
             cands = self.gaz.ids(key)
         for x in cands[:40]:
             r = self.gaz.row(x)
-            if r[9] in ("country", "admin1", "region", "capital", "local") or (r[7] >= 200_000 and normalize(r[1]) == key):
+            if r[9] in ("country", "admin1", "region", "capital", "local") \
+                    or (r[7] >= 200_000 and normalize(r[1]) == key):
                 return True
         return False
 
@@ -330,7 +336,7 @@ class Recognizer:
         """"Alexandria, La." / "Springfield, Ill.": mark the qualifier as a hint for the town before it."""
         for k, m in enumerate(out):
             rest = text[m.end:m.end + 24]
-            mm = re.match(r",\s*((?:[A-Z][a-z]*\.){1,2}[A-Za-z]*\.?|[A-Z][\w ]+)", rest)
+            mm = re.match(r"(?:,|\s*\()\s*((?:[A-Z][a-z]*\.){1,2}[A-Za-z]*\.?|[A-Z][\w ]+)", rest)
             if not mm:
                 continue
             q = mm.group(1)

@@ -49,9 +49,17 @@ def make_document(
         code, conf = lang, 1.0
     else:
         code, conf = detect(text)
-    doc = Document(text=text, raw=raw, sha256=sha, lang=code, lang_confidence=conf,
-                   published=normalise_published(published), tz=tz, provenance=prov,
-                   title=title or _first_line(text))
+    doc = Document(
+        text=text,
+        raw=raw,
+        sha256=sha,
+        lang=code,
+        lang_confidence=conf,
+        published=normalise_published(published),
+        tz=tz,
+        provenance=prov,
+        title=title or _first_line(text),
+    )
     doc.id = Document.make_id(sha, prov)
     return doc
 

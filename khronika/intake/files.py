@@ -88,5 +88,6 @@ def _try(data: bytes, encoding: str, name: str) -> str:
     try:
         return data.decode(encoding)
     except UnicodeDecodeError as e:
-        raise InputError(f"not valid {encoding.upper()} text (byte {e.start}); convert it to UTF-8", path=name) \
-            from e
+        raise InputError(
+            f"not valid {encoding.upper()} text (byte {e.start}); convert it to UTF-8", path=name
+        ) from e

@@ -13,8 +13,16 @@ from typing import Any
 import yaml
 
 REGION = ("en", "ru", "kk", "ky", "uz", "tg", "az", "tr", "uk", "be", "bg")
-_LINGUA = {"en": "ENGLISH", "ru": "RUSSIAN", "kk": "KAZAKH", "az": "AZERBAIJANI", "tr": "TURKISH",
-           "uk": "UKRAINIAN", "be": "BELARUSIAN", "bg": "BULGARIAN"}
+_LINGUA = {
+    "en": "ENGLISH",
+    "ru": "RUSSIAN",
+    "kk": "KAZAKH",
+    "az": "AZERBAIJANI",
+    "tr": "TURKISH",
+    "uk": "UKRAINIAN",
+    "be": "BELARUSIAN",
+    "bg": "BULGARIAN",
+}
 MIN_CONFIDENCE = 0.5
 _SAMPLE_CHARS = 4000  # the first few KB decide; detection cost stays flat on long documents
 

@@ -6,7 +6,7 @@ a language's words.
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 from importlib import resources
 from typing import Any
 
@@ -15,7 +15,7 @@ import yaml
 SUPPORTED = ("en", "ru")
 
 
-@lru_cache(maxsize=None)
+@cache
 def load(lang: str, name: str) -> dict[str, Any]:
     """The pack `name` for `lang`, or an empty dict when that language has none."""
     path = resources.files(__package__).joinpath(lang, f"{name}.yaml")

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -162,7 +163,7 @@ def _parse_payload(entry: Any) -> Any:
         return None
 
 
-def _check_chain(entries: list[Any], parsed: list[Any], checker: _RunChecker) -> None:
+def _check_chain(entries: Sequence[Any], parsed: list[Any], checker: _RunChecker) -> None:
     prev = GENESIS
     for expected_seq, (e, payload) in enumerate(zip(entries, parsed, strict=True), start=1):
         seq = int(e.seq)

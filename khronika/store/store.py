@@ -9,6 +9,7 @@ those rows. A document is immutable; a reprocess adds a run and points the old o
 from __future__ import annotations
 
 import os
+import threading
 import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -34,14 +35,13 @@ from ..model import (
     Item,
     PlaceRef,
     Provenance,
-    ServiceObservation,
     Statement,
     Testimony,
     TimeRef,
 )
 from . import audit as audit_mod
 from .audit import VerifyResult
-from .schema import documents, events, items, observations, runs
+from .schema import audit, documents, events, items, observations, runs
 
 DEFAULT_URL = "sqlite:///khronika.db"
 SNIPPET_MAX = 400
@@ -103,11 +103,16 @@ def make_engine(url: str) -> Engine:
     return engine
 
 
+# Alembic keeps its migration context in module globals (alembic.context, alembic.op): two threads
+# opening stores at once must not migrate at the same time. Across processes, env.py's lock serialises.
+_MIGRATE_LOCK = threading.Lock()
+
+
 def migrate(engine: Engine, revision: str = "head") -> None:
     """`alembic upgrade <revision>` on this engine, configured from code."""
     cfg = Config()
     cfg.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
-    with engine.connect() as conn:
+    with _MIGRATE_LOCK, engine.connect() as conn:
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, revision)
 
@@ -159,8 +164,12 @@ def _day_period(doc: Document) -> tuple[str | None, str | None]:
 
 def _cutoff(at: str, tz: str) -> str:
     """The last instant `at` covers, as a UTC string; a bare date covers the whole local day."""
-    if len(at.strip()) == 10:
-        start = datetime.combine(datetime.fromisoformat(at.strip()).date(), dtime(), _zone(tz))
+    at = at.strip()
+    if len(at) == 10:
+        try:
+            start = datetime.combine(datetime.fromisoformat(at).date(), dtime(), _zone(tz))
+        except ValueError as e:
+            raise StoreError(f"cannot read {at!r} as an ISO date") from e
         return _fmt(start + timedelta(days=1) - timedelta(seconds=1))
     out = _utc(at, tz)
     if out is None:
@@ -329,6 +338,20 @@ def _board_entry(group: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
+def _safe(url: str) -> str:
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except sa.exc.ArgumentError:
+        return "<unreadable URL>"
+
+
+def _first_line(e: BaseException) -> str:
+    """One line for the CLI: the driver's own message when there is one."""
+    inner = e.orig if isinstance(e, sa.exc.DBAPIError) and e.orig is not None else e
+    lines = str(inner).strip().splitlines()
+    return f"{type(inner).__name__}: {lines[0] if lines else ''}"
+
+
 # -- the store ---------------------------------------------------------------------------------------
 
 
@@ -337,14 +360,17 @@ class Store:
 
     def __init__(self, url: str | None = None) -> None:
         self.url = resolve_url(url)
-        self._engine = make_engine(self.url)
+        try:
+            self._engine = make_engine(self.url)
+        except (OSError, sa.exc.ArgumentError) as e:
+            raise StoreError(f"cannot open the store at {_safe(self.url)}: {_first_line(e)}") from e
         # Same pool; connections from this engine open transactions as writers (BEGIN IMMEDIATE).
         self._writer = self._engine.execution_options(khronika_write=True)
         try:
             migrate(self._writer)
-        except Exception:
+        except Exception as e:  # unreachable server, unwritable file, a database from a newer version
             self._engine.dispose()
-            raise
+            raise StoreError(f"cannot open the store at {_safe(self.url)}: {_first_line(e)}") from e
 
     @property
     def dialect(self) -> str:
@@ -367,7 +393,7 @@ class Store:
                 audit_mod.lock_chain(conn)
                 yield conn
         except sa.exc.DBAPIError as e:
-            raise StoreError(f"database write failed: {e.orig}") from e
+            raise StoreError(f"database write failed: {_first_line(e)}") from e
 
     def _current_runs(self) -> sa.Select[tuple[str]]:
         return sa.select(runs.c.id).where(runs.c.superseded_by.is_(None))
@@ -380,14 +406,19 @@ class Store:
             return conn.execute(q).first() is not None
 
     def save(self, doc: Document, *, reprocess: bool = False) -> SaveResult:
-        """Store a processed document in one transaction (see the module docstring)."""
+        """Store a processed document and all its items in one transaction.
+
+        A stored document is left alone unless `reprocess`, which writes a new run and supersedes
+        the current one. Sets `doc.id`, `doc.sha256` and item ids where missing. Raises StoreError,
+        with nothing written, on any failure.
+        """
         raw, sha = _raw_and_sha(doc)
         if not doc.id:
             doc.id = Document.make_id(sha, doc.provenance)
         doc.sha256 = sha
         doc.assign_ids()
         with self._write() as conn:
-            stored = conn.execute(sa.select(documents).where(documents.c.id == doc.id)).first()
+            stored = conn.execute(sa.select(documents.c.text).where(documents.c.id == doc.id)).first()
             current = conn.execute(sa.select(runs.c.id).where(
                 runs.c.doc_id == doc.id, runs.c.superseded_by.is_(None))).scalar()
             if stored is not None and not reprocess:
@@ -400,7 +431,7 @@ class Store:
                 if stored.text != doc.text:
                     raise StoreError(f"document {doc.id}: text differs from the stored text; "
                                      "offsets would not match (store it as a new document)")
-                doc_digest = audit_mod.document_digest(audit_mod.norm_row(documents, stored._mapping))
+                doc_digest = str(audit_mod.read_document_digest(conn, doc.id))
             run_id = self._write_run(conn, doc, current, doc_digest)
         return SaveResult(doc.id, run_id, created=stored is None, superseded=current)
 
@@ -409,14 +440,15 @@ class Store:
         rows = _Rows(doc, run_id)
         try:
             item_rows, event_rows, obs_rows = rows.item_rows(), rows.event_rows(), rows.observation_rows()
-            digest = audit_mod.rows_digest({"items": item_rows, "events": event_rows, "observations": obs_rows})
+            digest = audit_mod.rows_digest(
+                {"items": item_rows, "events": event_rows, "observations": obs_rows})
         except (TypeError, ValueError) as e:  # NaN, or a value JSON cannot hold
             raise StoreError(f"document {doc.id}: an item cannot be stored: {e}") from e
         pipeline = list(doc.pipeline)
         if previous:  # first, so the new run is the only current one when it is inserted
             conn.execute(sa.update(runs).where(runs.c.id == previous).values(superseded_by=run_id))
-        conn.execute(sa.insert(runs).values(id=run_id, doc_id=doc.id, pipeline=pipeline,
-                                            created_at=audit_mod.utc_now(), superseded_by=None, digest=digest))
+        conn.execute(sa.insert(runs).values(id=run_id, doc_id=doc.id, pipeline=pipeline, digest=digest,
+                                            created_at=audit_mod.utc_now(), superseded_by=None))
         for table, table_rows in ((items, item_rows), (events, event_rows), (observations, obs_rows)):
             if table_rows:
                 conn.execute(sa.insert(table), table_rows)
@@ -529,7 +561,11 @@ class Store:
         return [_board_entry(groups[k]) for k in sorted(groups)]
 
     def search(self, q: str, limit: int = 20) -> list[dict[str, Any]]:
-        """Full-text search over document titles and texts, best first: doc_id, title, snippet, rank."""
+        """Full-text search over document titles and texts, best first.
+
+        Every word must occur (stemmed where the engine knows the language). Rows: doc_id (also as
+        id, like `documents()`), title, snippet with hits in [brackets], rank (higher is better).
+        """
         words = [w for w in "".join(c if c.isalnum() else " " for c in q).split() if w]
         if not words:
             return []
@@ -545,8 +581,10 @@ class Store:
             "SELECT f.doc_id, d.title, snippet(documents_fts, 2, '[', ']', '…', 16) AS snip, f.rank AS rank "
             "FROM documents_fts f JOIN documents d ON d.id = f.doc_id "
             "WHERE documents_fts MATCH :m ORDER BY f.rank LIMIT :n")
-        return [{"doc_id": r.doc_id, "title": r.title, "snippet": r.snip, "rank": -float(r.rank)}
-                for r in conn.execute(sql, {"m": match, "n": limit})]
+        rows = conn.execute(sql, {"m": match, "n": limit})
+        # FTS5's bm25 rank is lower-is-better; flip it so both engines rank higher-is-better
+        return [{"doc_id": r.doc_id, "id": r.doc_id, "title": r.title, "snippet": r.snip,
+                 "rank": -float(r.rank)} for r in rows]
 
     @staticmethod
     def _search_pg(conn: Connection, words: str, limit: int) -> list[dict[str, Any]]:
@@ -558,7 +596,7 @@ class Store:
             "                   ELSE 'simple' END::regconfig, d.text, query.tq, "
             "                   'StartSel=[, StopSel=], MaxWords=20, MinWords=8') AS snip "
             "FROM documents d, query WHERE d.tsv @@ query.tq ORDER BY rank DESC, d.id LIMIT :n")
-        return [{"doc_id": r.id, "title": r.title, "snippet": r.snip, "rank": float(r.rank)}
+        return [{"doc_id": r.id, "id": r.id, "title": r.title, "snippet": r.snip, "rank": float(r.rank)}
                 for r in conn.execute(sql, {"q": words, "n": limit})]
 
     # -- audit ---------------------------------------------------------------------------------------
@@ -572,8 +610,14 @@ class Store:
 
     def audit_entries(self) -> list[dict[str, Any]]:
         with self._engine.connect() as conn:
-            rows = conn.execute(sa.select(audit_mod.audit).order_by(audit_mod.audit.c.seq))
-            return [dict(r._mapping) for r in rows]
+            return [dict(r._mapping) for r in conn.execute(sa.select(audit).order_by(audit.c.seq))]
+
+    def audit_head(self) -> tuple[int, str] | None:
+        """(seq, hash) of the last entry: copy it somewhere else to pin the chain as it is now."""
+        with self._engine.connect() as conn:
+            q = sa.select(audit.c.seq, audit.c.hash).order_by(audit.c.seq.desc()).limit(1)
+            r = conn.execute(q).first()
+        return None if r is None else (int(r.seq), str(r.hash))
 
     def audit_verify(self) -> VerifyResult:
         """Recompute the hash chain and every run digest from the tables, in one snapshot."""

@@ -109,15 +109,13 @@ def _merge_clock_ranges(p: Pack, text: str, refs: list[TimeRef]) -> list[TimeRef
 
 def _range(text: str, a: TimeRef, b: TimeRef) -> TimeRef:
     av, bv = a.value or "", b.value or ""
-    if av[:10] == bv[:10] and bv[:10][0] != "X" and bv > av and "T" in bv:
-        pass
-    elif "T" in av and "T" in bv and bv.split("T")[1] <= av.split("T")[1] and av[0] != "X":
-        # "from 23:00 to 07:00": the end falls on the next day
-        bv = (date.fromisoformat(av[:10]) + timedelta(days=1)).isoformat() + "T" + bv.split("T")[1]
-    elif av[0] != "X" and bv[0] == "X":
+    if av[0] != "X" and bv[0] == "X":  # "on the 6th from 23:00 to 07:00": the end shares the start's day
         bv = av[:10] + bv[10:]
+    if av[:10] == bv[:10] and av[0] != "X" and "T" in av and "T" in bv and bv[11:] <= av[11:]:
+        # an end no later than the start falls on the next day
+        bv = (date.fromisoformat(av[:10]) + timedelta(days=1)).isoformat() + bv[10:]
     r = TimeRef(start=a.start, end=b.end, text=text[a.start:b.end], timex_type="TIME", value=f"{av}/{bv}",
-                tz=a.tz, resolved=a.resolved and b.resolved, extractor=EXTRACTOR,
+                tz=a.tz, resolved=a.resolved and bv[0] != "X", extractor=EXTRACTOR,
                 confidence=min(a.confidence, b.confidence), note="range")
     if r.resolved and a.begin:
         ends = timex3.local_interval(bv)

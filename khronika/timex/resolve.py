@@ -192,6 +192,8 @@ class Resolver:
         if "podrel" in c.parts:
             pod = self.lex(c, "podrel")[1] or pod
         mod = self._mod(c)
+        if why == "no such day":
+            return None  # "February 30" is a number pattern, not a time
         if day is None and why:
             return self.unresolved("TIME" if clock or pod else "DATE", why)
         if day is None:  # a clock time alone
@@ -284,8 +286,12 @@ class Resolver:
             return Result("DATE", f"{year:04d}-{qunit}{n}", True, mod=self._mod(c))
         base = self.last.get(anchor)
         rel = self.lex(c, "qrel")
-        if year is not None and base and timex3.granularity(base) == qunit:  # "the 1988 period"
-            return Result("DATE", f"{year:04d}{base[4:]}", True, keep_base=True)
+        if year is not None:  # "the 1988 period": the quarter in view, in that year
+            if base and timex3.granularity(base) == qunit:
+                return Result("DATE", f"{year:04d}{base[4:]}", True, keep_base=True)
+            if self.dct is not None and qunit == "Q":
+                prev = timex3.shift(timex3.quarter_value(self.dct), "Q", -1) or ""
+                return Result("DATE", f"{year:04d}{prev[4:]}", True, keep_base=True)
         if rel is None or rel == "L":  # "the quarter", "the latest quarter": the one in view
             if base and timex3.granularity(base) == qunit and rel is None:
                 return Result("DATE", base, True, "the quarter last mentioned")
@@ -355,7 +361,7 @@ class Resolver:
         gb = timex3.granularity(base) if base else None
         # "a year earlier" after a quarter or month keeps that granularity (earnings convention)
         period = c.parts.get("period") or str(c.rule.fixed.get("period", ""))
-        if base and period.startswith("quarter") and gb in ("D", "T", "M"):
+        if base and period in ("quarter", "period") and gb in ("D", "T", "M"):
             base, gb = timex3.quarter_value(date.fromisoformat(base[:7] + "-01")), "Q"
         # "a year ago/earlier" after a quarter means the same quarter a year before (earnings convention)
         if base and gb == "Y" and unit == "Y":

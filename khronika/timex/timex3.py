@@ -86,20 +86,21 @@ def shift(value: str, unit: str, n: int) -> str | None:
         return d.isoformat()  # a shifted day keeps no part of day or clock time
     m = _WEEK.match(value)
     if m:
+        if unit == "D":
+            return None  # a week moved by days is no longer a week
         d = date.fromisocalendar(int(m[1]), int(m[2]), 1)
-        return week_value(shift_date(d, unit if unit != "D" else "W", n)) + (m[3] or "")
+        return week_value(shift_date(d, unit, n)) + (m[3] or "")
     m = _MONTH.match(value)
     if m:
         return at_granularity(shift_date(date(int(m[1]), int(m[2]), 1), unit, n), "M")
     m = _QUARTER.match(value)
     if m:
-        if unit not in ("Y", "Q", m[2]):
+        if unit not in ("Y", m[2]):
             return None
-        step = {"Y": 1, "Q": 1}.get(unit, 1)
         if unit == "Y":
             return f"{int(m[1]) + n:04d}-{m[2]}{m[3]}"
         per = 4 if m[2] == "Q" else 2
-        idx = int(m[1]) * per + int(m[3]) - 1 + n * step
+        idx = int(m[1]) * per + int(m[3]) - 1 + n
         return f"{idx // per:04d}-{m[2]}{idx % per + 1}"
     m = _SEASON.match(value)
     if m and unit == "Y":

@@ -5,14 +5,14 @@ Code refers to vocabulary ids, never to free strings; `ids(name)` is what tests 
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 from importlib import resources
 from typing import Any
 
 import yaml
 
 
-@lru_cache(maxsize=None)
+@cache
 def load(name: str) -> list[dict[str, Any]]:
     path = resources.files(__package__).joinpath(f"{name}.yaml")
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
