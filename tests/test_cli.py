@@ -154,7 +154,8 @@ def test_unknown_file_is_a_clear_error(db: str) -> None:
     assert "/nonexistent/file.txt" in output and "no such file" in output
 
 
-def test_ingest_on_postgresql(pg_url: str, texts: Path) -> None:
+def test_ingest_on_postgresql(pg_schema_url: str, texts: Path) -> None:
+    pg_url = pg_schema_url
     code, output = run("ingest", str(texts), "--published", "2022-01-08", "--db", pg_url)
     assert code == 0, output
     assert run("audit", "verify", "--db", pg_url)[0] == 0

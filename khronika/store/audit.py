@@ -198,6 +198,8 @@ class _RunChecker:
             raise _Broken(seq, f"entry {seq}: run {run_id} is missing from the runs table")
         if run.doc_id != p.get("doc_id") or canonical_json(run.pipeline) != canonical_json(p.get("pipeline")):
             raise _Broken(seq, f"entry {seq}: run {run_id} row (doc or pipeline) differs from the entry")
+        if canonical_json(run.meta) != canonical_json(p.get("meta")):
+            raise _Broken(seq, f"entry {seq}: metadata of run {run_id} differs from the entry")
         if run.digest != p.get("digest"):
             raise _Broken(seq, f"entry {seq}: runs.digest of {run_id} differs from the entry")
         if rows_digest(run_rows(self.conn, run_id)) != p.get("digest"):

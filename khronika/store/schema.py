@@ -52,6 +52,9 @@ runs = sa.Table(
     sa.Column("id", sa.String(64), primary_key=True),
     sa.Column("doc_id", sa.String(64), sa.ForeignKey("documents.id"), nullable=False, index=True),
     sa.Column("pipeline", sa.JSON, nullable=False),
+    # The metadata this run was made with (published, lang, tz): a reprocess after a change of
+    # metadata records the new values here, while the document row stays as first stored.
+    sa.Column("meta", sa.JSON, nullable=True),
     sa.Column("created_at", sa.String(40), nullable=False),
     # Deferred so a reprocess can point the old run at the new one before inserting it, which keeps
     # "one current run per document" (the partial unique index below) true at every statement.

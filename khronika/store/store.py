@@ -445,15 +445,16 @@ class Store:
         except (TypeError, ValueError) as e:  # NaN, or a value JSON cannot hold
             raise StoreError(f"document {doc.id}: an item cannot be stored: {e}") from e
         pipeline = list(doc.pipeline)
+        meta = {"published": doc.published, "lang": doc.lang, "tz": doc.tz}
         if previous:  # first, so the new run is the only current one when it is inserted
             conn.execute(sa.update(runs).where(runs.c.id == previous).values(superseded_by=run_id))
-        conn.execute(sa.insert(runs).values(id=run_id, doc_id=doc.id, pipeline=pipeline, digest=digest,
+        conn.execute(sa.insert(runs).values(id=run_id, doc_id=doc.id, pipeline=pipeline, meta=meta, digest=digest,
                                             created_at=audit_mod.utc_now(), superseded_by=None))
         for table, table_rows in ((items, item_rows), (events, event_rows), (observations, obs_rows)):
             if table_rows:
                 conn.execute(sa.insert(table), table_rows)
         audit_mod.append_entry(conn, "run", {
-            "doc_id": doc.id, "run_id": run_id, "pipeline": pipeline, "digest": digest,
+            "doc_id": doc.id, "run_id": run_id, "pipeline": pipeline, "meta": meta, "digest": digest,
             "doc_digest": doc_digest, "supersedes": previous, "n_items": len(item_rows),
         })
         return run_id
@@ -476,6 +477,8 @@ class Store:
                                   received_at=row.received_at),
             pipeline=list(run.pipeline) if run is not None else [],
         )
+        if run is not None and run.meta:  # the metadata of the current run wins over the first ingest's
+            doc.published, doc.lang, doc.tz = run.meta["published"], run.meta["lang"], run.meta["tz"]
         for r in sorted(item_rows, key=lambda r: (_LAYER_ORDER.get(_KIND_LAYER.get(r.kind, ""), 99), r.ord)):
             layer = _KIND_LAYER.get(r.kind)
             if layer is None:

@@ -88,6 +88,7 @@ def upgrade() -> None:
         _id(),
         _id("doc_id", nullable=False),
         sa.Column("pipeline", sa.JSON, nullable=False),
+        sa.Column("meta", sa.JSON, nullable=True),
         sa.Column("created_at", sa.String(40), nullable=False),
         _id("superseded_by", nullable=True),
         sa.Column("digest", sa.String(64), nullable=False),
