@@ -448,8 +448,9 @@ class Store:
         meta = {"published": doc.published, "lang": doc.lang, "tz": doc.tz}
         if previous:  # first, so the new run is the only current one when it is inserted
             conn.execute(sa.update(runs).where(runs.c.id == previous).values(superseded_by=run_id))
-        conn.execute(sa.insert(runs).values(id=run_id, doc_id=doc.id, pipeline=pipeline, meta=meta, digest=digest,
-                                            created_at=audit_mod.utc_now(), superseded_by=None))
+        conn.execute(sa.insert(runs).values(id=run_id, doc_id=doc.id, pipeline=pipeline, meta=meta,
+                                            digest=digest, created_at=audit_mod.utc_now(),
+                                            superseded_by=None))
         for table, table_rows in ((items, item_rows), (events, event_rows), (observations, obs_rows)):
             if table_rows:
                 conn.execute(sa.insert(table), table_rows)
