@@ -21,8 +21,9 @@ TEXT = (
 
 
 def _doc(text: str = TEXT, lang_: str | None = None) -> Document:
-    return make_document(text.encode(), name="t", provenance=Provenance(source="test"),
-                         published="2022-01-08", lang=lang_)
+    return make_document(
+        text.encode(), name="t", provenance=Provenance(source="test"), published="2022-01-08", lang=lang_
+    )
 
 
 def test_order_is_checked_when_built() -> None:
@@ -63,8 +64,14 @@ def test_unsupported_language_is_stored_not_extracted() -> None:
     assert doc.pipeline == [] and doc.items() == []
 
 
-@pytest.mark.parametrize("name", [p.name.removesuffix(".yaml") for p in resources.files("khronika.vocab").iterdir()
-                                  if p.name.endswith(".yaml")])
+@pytest.mark.parametrize(
+    "name",
+    [
+        p.name.removesuffix(".yaml")
+        for p in resources.files("khronika.vocab").iterdir()
+        if p.name.endswith(".yaml")
+    ],
+)
 def test_vocabularies_have_ids_and_definitions(name: str) -> None:
     entries = vocab.load(name)
     ids = [e["id"] for e in entries]
@@ -74,8 +81,10 @@ def test_vocabularies_have_ids_and_definitions(name: str) -> None:
 
 def test_language_packs_parse_and_pair_up() -> None:
     root = resources.files("khronika.lang")
-    packs = {code: {p.name for p in root.joinpath(code).iterdir() if p.name.endswith(".yaml")}
-             for code in lang.SUPPORTED}
+    packs = {
+        code: {p.name for p in root.joinpath(code).iterdir() if p.name.endswith(".yaml")}
+        for code in lang.SUPPORTED
+    }
     for code, names in packs.items():
         for n in names:
             assert isinstance(yaml.safe_load(root.joinpath(code, n).read_text(encoding="utf-8")), dict)
