@@ -423,6 +423,44 @@ def _place_dict(p: Any) -> dict[str, Any]:
     return asdict(p) if is_dataclass(p) and not isinstance(p, type) else dict(vars(p))
 
 
+@app.command()
+def incidents(
+    min_members: Annotated[int, typer.Option(help="Only incidents with at least this many events.")] = 1,
+    narratives: Annotated[
+        bool, typer.Option("--narratives", help="List narratives (claims) instead.")
+    ] = False,
+    db: DbOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Incidents: events of several reports linked together, with independent sources and contradictions."""
+    try:
+        store = _open(db)
+        rows = store.narratives() if narratives else store.incidents(min_members=min_members)
+    except KhronikaError as e:
+        _fail(e)
+        return
+    if as_json:
+        _print_json(rows)
+        return
+    if narratives:
+        for n in rows:
+            out.print(f"{n['id'][:16]}  [{n['topic'] or '-'}] {n['label'][:80]}  claims={n['n_claims']} "
+                      f"sources={n['n_sources']} holders={', '.join(n['holders']) or '-'} "
+                      f"hedges={', '.join(n['hedges']) or '-'}", highlight=False)
+        return
+    for r in rows:
+        days = r["first_day"] if r["first_day"] == r["last_day"] else f"{r['first_day']}..{r['last_day']}"
+        out.print(f"[bold]{r['id'][:16]}[/bold] v{r['version']}  {days or 'undated'}  {r['subtype']}  "
+                  f"{r['place'] or '?'}  events={r['n_members']} sources={r['n_sources']} "
+                  f"best={r['best_evidence'] or '?'} conf={r['confidence']:.2f}", highlight=False)
+        for m in r["members"]:
+            line = f"    {m['doc_id'][:12]} {m['day'] or '?':<10} {m['evidence'] or '?':<9} {m['text'][:90]}"
+            out.print(line, highlight=False, markup=False)
+        for c in r["contradictions"]:
+            sides = " vs ".join(f"{s['value']} ({'; '.join(s['sources'])})" for s in c["sides"])
+            out.print(f"    [red]contradiction[/red] {c['field']}: {sides}", highlight=False)
+
+
 def main() -> None:
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     app()

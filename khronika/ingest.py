@@ -16,6 +16,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from .errors import InputError, KhronikaError
 from .intake import MAX_BYTES, RawSource, expand, make_document
+from .link import link_after_save
 from .model import Document, Provenance
 from .pipeline import Pipeline, default_pipeline
 
@@ -186,6 +187,7 @@ def _one(
             return
         pipe(doc)
         store.save(doc, reprocess=seen)
+        link_after_save(store, doc)  # events into incidents, claims into narratives
     except KhronikaError as e:
         summary.failed += 1
         console.print(f"[red]error:[/red] {e}", highlight=False)

@@ -6,7 +6,7 @@ from collections import defaultdict
 from typing import Any
 
 from rich.console import Console
-from rich.table import Table
+from rich.markup import escape
 
 from .model import Document
 
@@ -47,32 +47,86 @@ def render_chronicle(rows: list[dict[str, Any]], console: Console) -> None:
             )
 
 
+_STATE_STYLE = {"working": "green", "restored": "green", "degraded": "yellow", "down": "red",
+                "closed_preemptively": "magenta", "unknown": "dim"}
+
+
+def _state(state: str | None) -> str:
+    s = state or "?"
+    return f"[{_STATE_STYLE.get(s, 'white')}]{s}[/]"
+
+
+def _when(iso: str | None) -> str:
+    # UTC instants from the store, shortened: "2022-01-07T18:00:00Z" -> "2022-01-07 18:00Z"
+    return f"{iso[:10]} {iso[11:16]}Z" if iso and len(iso) >= 16 else (iso or "-")
+
+
+def _qualifier_notes(q: dict[str, Any]) -> list[str]:
+    notes = []
+    lim = q.get("limit")
+    if isinstance(lim, dict):
+        amount = f"{lim.get('amount', '?')} {lim.get('currency', '')}".strip()
+        usd = f" (~${lim['approx_usd']})" if lim.get("approx_usd") else ""
+        notes.append(f"limit {amount}{usd}" + (f" on {lim['what']}" if lim.get("what") else ""))
+    if q.get("queue"):
+        notes.append("queues" + (f" ({q['duration']})" if q.get("duration") else ""))
+    if q.get("workaround"):
+        notes.append(f"only via {q['workaround']}")
+    if q.get("scope"):
+        quoted = f" «{q['scope_text']}»" if q.get("scope_text") else ""
+        notes.append(escape(f"scope: {q['scope']}{quoted}"))
+    if q.get("cash_only"):
+        notes.append("cash only")
+    return notes
+
+
+def _who(r: dict[str, Any]) -> str:
+    return str(r.get("speaker") or "author")
+
+
+def _board_line(r: dict[str, Any]) -> list[str]:
+    n = int(r.get("n_sources") or 0)
+    notes = _qualifier_notes(r.get("qualifiers") or {})
+    pad = " " * max(0, 20 - len(str(r.get("state") or "?")))  # markup has no width: pad by hand
+    head = (f"  {r.get('service', '?'):<20} {_state(r.get('state'))}{pad} {n} source{'s' if n != 1 else ''}, "
+            f"{_ev(r.get('evidence'))}, since {_when(r.get('since'))}"
+            + (f" — {'; '.join(notes)}" if notes else ""))
+    lines = [head]
+    hist = r.get("history") or []
+    if len(hist) > 1:
+        steps = []
+        for h in hist:
+            extra = _qualifier_notes(h.get("qualifiers") or {})
+            when = f" {h['time']}" if h.get("time") else ""
+            steps.append(escape(f"{h['state']}{when} ({h.get('speaker') or 'author'}")
+                         + (f"; {', '.join(extra)}" if extra else "") + ")")
+        lines.append("      history: " + " → ".join(steps))
+    for c in r.get("conflicts") or []:
+        text = " ".join(str(c.get("text") or "").split())
+        text = text if len(text) <= 90 else text[:89] + "…"
+        lines.append(f"      [bold]conflict:[/bold] {_state(c.get('state'))} — {escape(_who(c))}, "
+                     f"{_ev(c.get('evidence'))} «{escape(text)}»")
+    return lines
+
+
 def render_board(rows: list[dict[str, Any]], console: Console) -> None:
+    """Per place: each service's state with its sources, qualifiers, history and conflicts side by side."""
     if not rows:
         console.print("(the board is empty: no service observations yet)")
         return
-    table = Table(show_lines=False)
-    for col in ("service", "place", "state", "since", "sources", "evidence", "notes"):
-        table.add_column(col)
+    by_place: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for r in rows:
-        notes = []
-        if r.get("qualifiers"):
-            notes.append(", ".join(f"{k}={v}" for k, v in r["qualifiers"].items()))
-        if r.get("conflicts"):
-            notes.append(
-                "conflicts: "
-                + ", ".join(str(c.get("state", c)) if isinstance(c, dict) else str(c) for c in r["conflicts"])
-            )
-        table.add_row(
-            str(r.get("service", "")),
-            str(r.get("place") or "-"),
-            str(r.get("state", "")),
-            str(r.get("since") or "-"),
-            str(r.get("n_sources", "")),
-            _ev(r.get("evidence")),
-            "; ".join(notes),
-        )
-    console.print(table)
+        by_place[r.get("place") or "place unknown"].append(r)
+    # The place with the most entries first: on a place board, the place asked for.
+    for place, items in sorted(by_place.items(), key=lambda kv: -len(kv[1])):
+        console.print(f"[bold]{escape(place)}[/bold]", highlight=False)
+        for r in items:
+            if r.get("state") != "unknown":
+                for line in _board_line(r):
+                    console.print(line, highlight=False)
+        unknown = [str(r.get("service")) for r in items if r.get("state") == "unknown"]
+        if unknown:
+            console.print(f"  [dim]unknown (nobody reported): {', '.join(unknown)}[/dim]", highlight=False)
 
 
 def render_document(doc: Document, console: Console) -> None:

@@ -160,3 +160,19 @@ def test_ingest_on_postgresql(pg_schema_url: str, texts: Path) -> None:
     assert code == 0, output
     assert run("audit", "verify", "--db", pg_url)[0] == 0
     assert json.loads(run("chronicle", "--db", pg_url, "--json")[1])
+
+
+def test_train_writes_to_the_user_folder_not_the_package(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KHRONIKA_HOME", str(tmp_path / "home"))
+    examples = ROOT / "khronika" / "data" / "events" / "examples.csv"
+    code, output = run("train", str(examples))
+    assert code == 0, output
+    model = Path(json.loads(output)["model"])
+    assert model.is_file() and (tmp_path / "home") in model.parents
+
+
+def test_train_refuses_a_csv_without_acled_columns(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.csv"
+    bad.write_text("text,label\nsomething happened,Riots\n", encoding="utf-8")
+    code, output = run("train", str(bad), "--out", str(tmp_path / "m"))
+    assert code == 2 and "bad.csv" in output and "notes" in output

@@ -326,3 +326,64 @@ def test_evidence_level_lowers_salience(extractor: EventExtractor) -> None:
         assert lead is not None and lead.evidence == level
         sal[level] = lead.salience
     assert sal["witnessed"] > sal["belief"]
+
+
+def _spoken(text: str, evidence: str = "witnessed") -> Document:
+    from khronika.model import Testimony
+
+    doc = Document(text=text, id="s", lang="en")
+    doc.testimonies = [Testimony(start=0, end=len(text), speaker="Aigul Serikova")]
+    doc.statements = [Statement(start=0, end=len(text), testimony_id="t", evidence=evidence)]
+    return doc
+
+
+def test_metaphor_in_testimony_is_no_disaster(extractor: EventExtractor) -> None:
+    doc = _spoken(
+        "The crowd grew and grew, and then a real storm broke loose: a tornado of looting in the shops."
+    )
+    extractor(doc)
+    assert not [e for e in doc.events if e.type == "Not ACLED"]
+
+
+def test_concrete_disaster_in_testimony_is_kept(extractor: EventExtractor) -> None:
+    doc = _spoken(
+        "The flood reached our street at night; two neighbours drowned and forty homes were flooded."
+    )
+    extractor(doc)
+    assert "Natural disaster" in {e.subtype for e in doc.events}
+
+
+def test_belief_gives_low_confidence_and_no_label_outside_acled(extractor: EventExtractor) -> None:
+    doc = _spoken("I think the gangs agreed to a truce with the police and then robbed the bank.", "belief")
+    extractor(doc)
+    assert doc.events and all(e.confidence <= 0.3 for e in doc.events)
+    assert not [e for e in doc.events if e.family == "other"]
+
+
+def test_cue_index_matches_like_plain_regex() -> None:
+    """The word-start index gives the same matches as one alternation run with re.finditer."""
+    import re
+
+    from khronika.extract.prefilter import CueIndex, first_keys, required
+
+    pats = [
+        "clash(?:ed|es)? with (?:\\w+ ){0,3}police",
+        "clash(?:es)?",
+        "(?:a |an )?gun ?battles?",
+        "\\d+ fires",
+        "(?:\\w+-led) forces",
+        "riot(?:s|ing)?(?! police)",
+        "tear ?gas",
+        "a",
+    ]
+    text = (
+        "Rioters clashed with the riot police; a gunbattle and tear gas followed. "
+        "Clashes, riots and 12 fires; Russian-led forces arrived. Riot police stood by."
+    )
+    alt = "|".join(f"(?:{p})" for p in sorted(pats, key=len, reverse=True))
+    plain = [m.span() for m in re.compile(rf"(?<!\w)(?:{alt})(?!\w)", re.I).finditer(text)]
+    got = [m.span() for _n, m in CueIndex([("x", pats)]).finditer(text)]
+    assert got == plain and len(plain) >= 7
+    assert first_keys("(?:a |an )?gun ?battles?") == frozenset({"a", "an", "gun"})
+    assert first_keys("\\d+ fires") is None
+    assert frozenset({" fires"}) in required("\\d+ fires")

@@ -100,3 +100,15 @@ def test_bad_rows_are_refused(home: Path, tmp_path: Path) -> None:
     with pytest.raises(InputError):
         gz.import_file(bad)
     assert not Gazetteer.load().lookup("Good Place")  # nothing half-imported
+
+
+def test_skeleton_folds_doubled_letters_and_spaces() -> None:
+    assert gz.skeleton(normalize("Bossaso")) == gz.skeleton(normalize("Bosaso"))
+    assert gz.skeleton(normalize("Adan Yabaal")) == gz.skeleton(normalize("Aadan Yabaal"))
+    assert gz.skeleton("ceel buur") == "celbur"
+
+
+def test_bangladesh_upazilas_are_indexed() -> None:
+    kul = [p for p in Gazetteer.load().lookup("Kuliarchar") if p.kind == "admin3"]
+    assert kul and kul[0].country == "BD" and kul[0].precision == "district"
+    assert 23.5 < kul[0].lat < 25.0 and 90.0 < kul[0].lon < 91.5

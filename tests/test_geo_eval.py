@@ -44,8 +44,8 @@ def test_lgl_toponyms(tmp_path: Path) -> None:
     assert s["toponym_e2e_within_161km"] >= 0.71
 
 
-@pytest.mark.parametrize("name,floor25,floor161", [("acled_bangladesh.jsonl", 0.69, 0.91),
-                                                   ("acled_somalia.jsonl", 0.47, 0.90)])
+@pytest.mark.parametrize("name,floor25,floor161", [("acled_bangladesh.jsonl", 0.93, 0.94),
+                                                   ("acled_somalia.jsonl", 0.54, 0.94)])
 def test_acled_event_location(tmp_path: Path, name: str, floor25: float, floor161: float) -> None:
     gp = geoparser()
     preds = []

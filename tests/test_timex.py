@@ -302,3 +302,99 @@ def test_component_skips_other_languages() -> None:
     doc = Document(text="On 4 January we marched.", lang="kk", published=PUB)
     get("khronika.times").factory()(doc)
     assert doc.times == []
+
+
+# ---------------------------------------------------------------- round 3: conventions and the fast path
+def test_amount_per_unit_is_a_rate_not_a_time() -> None:
+    assert values("The new plant saves $3 million a year and ships 400 crates a week.", "en") == []
+    # the comparison idiom right after an amount is still a time
+    t = one("Sales fell to $3 million from $4 million a year earlier.", "en")
+    assert t.text == "a year earlier" and t.value == "2021"
+
+
+def test_year_end_is_the_end_of_the_year() -> None:
+    t = one("The sale should close by year-end.", "en")
+    assert (t.value, t.timex_type) == ("2022", "DATE") and t.note and "END" in t.note
+    # the last third of 2022 in Almaty time
+    assert t.begin is not None and t.begin.startswith("2022-09-")
+
+
+def test_since_a_month_looks_back_despite_a_future_cue() -> None:
+    t = one("The ship has been at sea since June and is scheduled to return.", "en")
+    assert t.value == "2021-06"
+
+
+def test_future_cue_is_not_cut_off_by_an_initial() -> None:
+    # "Anna K. Petrova": the period after the initial does not end the sentence, so "will" counts
+    t = one("Mr. Ivanov will succeed Anna K. Petrova on June 1.", "en")
+    assert t.value == "2022-06-01"
+
+
+def test_a_year_ago_after_a_quarter_is_that_quarter_a_year_before() -> None:
+    text = ("Profit in the fourth quarter was $5 million. Deposits on Dec. 30 were up from a year ago. "
+            "Costs were lower than a year ago.")
+    got = values(text, "en")
+    assert ("the fourth quarter", "2021-Q4") in got
+    # both comparisons name the same quarter: the first one does not become the base of the second
+    assert [v for t, v in got if t == "a year ago"] == ["2020-Q4", "2020-Q4"]
+
+
+@pytest.mark.parametrize("text,phrase,value,typ", [
+    ("Results for the fiscal year ended June 30 were weak.", "fiscal", "P1Y", "DURATION"),
+    ("For the year, sales of bread were flat.", "year", "2022", "DATE"),
+    ("Sales will grow in the current fiscal year.", "year", "2022", "DATE"),
+    ("Rains delayed planting earlier in the year.", "year", "2022", "DATE"),
+    ("Earnings for the last half of 2021 will fall.", "half", "2021-H2", "DATE"),
+    ("Net sales for this year's third quarter rose.", "quarter", "2022-Q3", "DATE"),
+])
+def test_fiscal_and_modified_years(text: str, phrase: str, value: str, typ: str) -> None:
+    t = one(text, "en", phrase=phrase)
+    assert (t.value, t.timex_type) == (value, typ)
+
+
+@pytest.mark.parametrize("text,value,typ", [
+    ("Prices rose in recent years.", "PAST_REF", "DATE"),
+    ("Prices may fall in coming months.", "FUTURE_REF", "DATE"),
+    ("Prices fell over the last few weeks.", "PAST_REF", "DATE"),
+    ("Talks go on for the next few days.", "PXD", "DURATION"),
+    ("They lived in the camp for 2 1/2 years.", "P2Y6M", "DURATION"),
+    ("It lasted a minute and a half.", "PT1M30S", "DURATION"),
+])
+def test_vague_stretches_and_halves(text: str, value: str, typ: str) -> None:
+    t = one(text, "en")
+    assert (t.value, t.timex_type) == (value, typ)
+
+
+def test_ordinal_second_is_not_a_duration() -> None:
+    assert values("A second group of men arrived.", "en") == []
+    assert values("They waited a second.", "en") == [("a second", "PT1S")]
+
+
+def test_past_verb_before_a_weekday_looks_back() -> None:
+    # the sentence speaks of the future, but "said Thursday" reports what was said on the last Thursday
+    t = one("A spokesman said Thursday that troops will stay.", "en", phrase="thursday")
+    assert t.value == "2022-01-06"
+
+
+@pytest.mark.parametrize("lang,text", [
+    ("en", "On Jan. 5, 2022 at 17:30 crowds gathered; two days later, at about 23.00, shots. The next "
+           "morning and the following week were calm. Since March, some 3 million a year, the 1990s, "
+           "a few hours ago, every Monday night, late last night, Christmas Eve, the third quarter of 2021."),
+    ("ru", "5 января около 23 часов начались выстрелы, через полчаса всё стихло. Позавчера утром, "
+           "в ночь на 6 января, с 23:00 до 07:00, в канун Нового года, три дня назад, в первые дни."),
+])
+def test_trigger_prefilter_finds_what_a_full_scan_finds(lang: str, text: str) -> None:
+    """Rules run only near the trigger words they need; that must lose nothing a full scan finds."""
+    from khronika.timex.recognize import Candidate, _capital_ok, _guards_pass, find, pack, select
+
+    p = pack(lang)
+    assert p is not None
+    full: list[Candidate] = []
+    for rule in p.rules:
+        for m in rule.rx.finditer(text):
+            s, e = m.span("span") if m.groupdict().get("span") is not None else m.span()
+            if e > s and _guards_pass(rule, text, m.start(), m.end()) and _capital_ok(p, m, rule):
+                full.append(Candidate(s, e, rule, {}))
+    want = [(c.start, c.end, c.rule.order) for c in select(full)]
+    assert want  # the texts hold times, so the comparison is not vacuous
+    assert [(c.start, c.end, c.rule.order) for c in find(p, text)] == want

@@ -40,9 +40,9 @@ def _score(tmp_path: Path) -> dict[str, float]:
 
 def test_timebank_value_and_span_f1(tmp_path: Path) -> None:
     s = _score(tmp_path)
-    assert s["timex_value_f1"] >= 0.78, s
-    assert s["timex_relaxed_f1"] >= 0.92, s
-    assert s["timex_strict_f1"] >= 0.86, s
+    assert s["timex_value_f1"] >= 0.81, s
+    assert s["timex_relaxed_f1"] >= 0.94, s
+    assert s["timex_strict_f1"] >= 0.88, s
 
 
 @pytest.mark.parametrize("name", ["acled_bangladesh", "acled_somalia"])
@@ -56,4 +56,4 @@ def test_acled_first_date_is_the_event_date(name: str) -> None:
         n += 1
         days = [local_day(t) for t in find_times(d["text"], "en", d.get("published"))]
         ok += next((x for x in days if x), None) == d["events"][0]["date"]
-    assert ok / n >= 0.97, (ok, n)
+    assert ok / n >= 0.98, (ok, n)

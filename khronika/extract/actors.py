@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from functools import lru_cache
 
 from khronika import lang as langpacks
 from khronika import vocab
+from khronika.extract.prefilter import CueIndex
 from khronika.model import Actor
 
 
@@ -26,23 +26,21 @@ class ActorReader:
     def __init__(self, lang: str) -> None:
         inter = {e["id"]: int(e["inter"]) for e in vocab.load("actors")}
         pack = langpacks.load(lang, "actors").get("actors", {})
-        self.rules: list[tuple[str, int, re.Pattern[str]]] = []
-        for group, pats in pack.items():
+        for group in pack:
             if group not in inter:
                 raise ValueError(f"lang/{lang}/actors.yaml: unknown actor group {group!r}")
-            alt = "|".join(sorted(pats, key=len, reverse=True))
-            self.rules.append((group, inter[group], re.compile(rf"(?<!\w)(?:{alt})(?!\w)", re.I)))
+        self.inter = {g: inter[g] for g in pack}
+        # Earlier groups in the file are more specific ("CSTO troops" before "troops").
+        self.order = {g: i for i, g in enumerate(pack)}
+        self.index = CueIndex((g, list(p)) for g, p in pack.items())
 
     def mentions(self, text: str) -> list[ActorMention]:
-        found: list[ActorMention] = []
-        for rank, (group, code, rx) in enumerate(self.rules):
-            for m in rx.finditer(text):
-                found.append(ActorMention(m.start(), m.end(), m.group(0), group, code))
-                _ = rank
-        # Earlier groups in the file are more specific ("CSTO troops" before "troops"): keep the first
-        # group's mention where spans overlap, then the longest.
-        order = {g: i for i, (g, _c, _r) in enumerate(self.rules)}
-        found.sort(key=lambda a: (order[a.group], -(a.end - a.start), a.start))
+        found = [
+            ActorMention(m.start(), m.end(), m.group(0), g, self.inter[g])
+            for g, m in self.index.finditer(text)
+        ]
+        # Keep the first group's mention where spans overlap, then the longest.
+        found.sort(key=lambda a: (self.order[a.group], -(a.end - a.start), a.start))
         kept: list[ActorMention] = []
         for a in found:
             if all(a.end <= k.start or a.start >= k.end for k in kept):
@@ -57,9 +55,18 @@ def reader(lang: str) -> ActorReader:
 
 def actors(text: str, lang: str = "en", *, limit: int = 4) -> list[Actor]:
     """Distinct actors named in `text`, in order of first mention, with their inter codes."""
+    return distinct(reader(lang).mentions(text), limit=limit)
+
+
+def distinct(mentions: list[ActorMention], *, limit: int = 4) -> list[Actor]:
+    """Actors of a list of mentions (in text order): one per inter code, at most `limit`.
+
+    Callers that read a long text once pass the mentions of one stretch of it (no actor phrase
+    crosses a sentence end, so the mentions of a sentence are those found inside its span).
+    """
     out: list[Actor] = []
     seen: set[tuple[str, int]] = set()
-    for m in reader(lang).mentions(text):
+    for m in mentions:
         key = (m.text.lower(), m.inter)
         if key in seen or any(a.inter == m.inter for a in out):
             continue  # one actor per inter code: "police ... officers" are one side

@@ -11,8 +11,8 @@ present in the user's data folder, may re-type the lead event (khronika.extract.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any
 
@@ -20,7 +20,8 @@ from khronika import lang as langpacks
 from khronika import vocab
 from khronika.extract import actors as actor_mod
 from khronika.extract import fatalities as fat_mod
-from khronika.model import Document, Event, PlaceRef, Statement, TimeRef, Victim
+from khronika.extract.prefilter import CueIndex, may_match, required
+from khronika.model import Actor, Document, Event, PlaceRef, Statement, TimeRef, Victim
 from khronika.registry import component
 
 NAME = "khronika.events"
@@ -33,6 +34,8 @@ _POS_DECAY = 0.5
 _SHORT_UNIT = 900  # characters; a unit this short is read as one episode for counting casualties
 # Sub-types that by definition have no deaths: a protest with deaths is coded otherwise (ACLED).
 _NO_DEATHS = ("Peaceful protest", "Protest with intervention")
+_BELIEF = "belief"  # vocab/evidence.yaml: an opinion or guess, not an observation
+_BELIEF_CONFIDENCE = 0.3  # an event read from an opinion is a lead to check, not a finding
 _FAMILY_FACTOR = {"acled": 1.0, "other": 0.95, "disruption": 0.35}
 
 
@@ -88,20 +91,30 @@ def _compile(pats: Iterable[str]) -> re.Pattern[str]:
 
 
 class Rules:
-    """Compiled cues of one language."""
+    """Compiled cues of one language.
+
+    All cue alternations run through one word-start index (khronika.extract.prefilter): a pattern is
+    tried only where a word begins as its matches must begin, with the same matches as before.
+    """
 
     def __init__(self, lang: str) -> None:
         pack = langpacks.load(lang, "events")
         tax = taxonomy()
-        self.cues: list[tuple[str, float, re.Pattern[str]]] = []
+        named: list[tuple[tuple[str, float], list[str]]] = []
         for sid, by_w in (pack.get("cues") or {}).items():
             self._check(sid, tax, lang)
             for w, pats in by_w.items():
-                self.cues.append((sid, float(w), _compile(pats)))
+                named.append(((sid, float(w)), list(pats)))
         for sid, pats in (pack.get("disruption_cues") or {}).items():
             self._check(sid, tax, lang)
-            self.cues.append((sid, 3.0, _compile(pats)))
-        self.groups = {g: _compile(p) for g, p in (pack.get("groups") or {}).items()}
+            named.append(((sid, 3.0), list(pats)))
+        self.cues = CueIndex(named)
+        groups = pack.get("groups") or {}
+        self.groups = {g: _compile(p) for g, p in groups.items()}  # for searches inside a window
+        # A context cue is asked about many short windows: a literal check before the regex is cheapest.
+        self.group_need = {g: required(rx.pattern, rx.flags) for g, rx in self.groups.items()}
+        self.group_index = CueIndex((g, list(p)) for g, p in groups.items())
+        self._low: tuple[str, str] = ("", "")
 
     @staticmethod
     def _check(sid: str, tax: dict[str, SubType], lang: str) -> None:
@@ -109,11 +122,62 @@ class Rules:
             raise ValueError(f"lang/{lang}/events.yaml: {sid!r} is not a vocabulary id")
 
     def hits(self, text: str) -> list[Hit]:
-        return [Hit(sid, w, m.start(), m.end()) for sid, w, rx in self.cues for m in rx.finditer(text)]
+        return [Hit(sid, w, m.start(), m.end()) for (sid, w), m in self.cues.finditer(text)]
+
+    def _lower(self, text: str) -> str:
+        if self._low[0] is not text:
+            self._low = (text, text.lower())
+        return self._low[1]
+
+    def windows(self, unit_text: str) -> dict[str, list[tuple[int, int]]]:
+        """Spans of every context group in a unit, read once; `Window`s of the unit answer from them."""
+        out: dict[str, list[tuple[int, int]]] = {}
+        for g, m in self.group_index.finditer(unit_text):
+            out.setdefault(g, []).append(m.span())
+        return out
 
     def has(self, group: str, text: str) -> bool:
+        if isinstance(text, Window):
+            return any(True for _ in text.spans(group))
         rx = self.groups.get(group)
-        return bool(rx and rx.search(text))
+        if rx is None:
+            return False
+        need = self.group_need[group]
+        if need and not may_match(need, self._lower(text)):
+            return False
+        return rx.search(text) is not None
+
+    def count(self, group: str, text: str) -> int:
+        if isinstance(text, Window):
+            return sum(1 for _ in text.spans(group))
+        rx = self.groups.get(group)
+        if rx is None:
+            return 0
+        need = self.group_need[group]
+        if need and not may_match(need, self._lower(text)):
+            return 0
+        return sum(1 for _ in rx.finditer(text))
+
+
+class Window(str):
+    """A sentence or context window of a unit that carries the unit's context-group spans.
+
+    No context cue crosses a sentence end, so the matches inside a window of the unit are those the
+    window alone would give; reading the unit once spares a regex search per question.
+    """
+
+    groups: dict[str, list[tuple[int, int]]]
+    lo: int
+
+    @classmethod
+    def of(cls, unit_text: str, lo: int, hi: int, groups: dict[str, list[tuple[int, int]]]) -> Window:
+        w = cls(unit_text[lo:hi])
+        w.groups, w.lo = groups, lo
+        return w
+
+    def spans(self, group: str) -> Iterator[tuple[int, int]]:
+        hi = self.lo + len(self)
+        return ((a, b) for a, b in self.groups.get(group, ()) if self.lo <= a and b <= hi)
 
 
 @lru_cache(maxsize=8)
@@ -313,8 +377,7 @@ def _refine_territory(c: dict[str, Candidate], ctx: str, sent_text: str, r: Rule
 
 
 def _count(r: Rules, group: str, text: str) -> int:
-    rx = r.groups.get(group)
-    return sum(1 for _ in rx.finditer(text)) if rx else 0
+    return r.count(group, text)
 
 
 def _refine_demonstration(c: dict[str, Candidate], ctx: str, sent_text: str, r: Rules, deaths: int) -> None:
@@ -345,6 +408,21 @@ def _promote(c: dict[str, Candidate], target: str, src: Candidate, *, bonus: flo
     if target != src.sid and src.sid in c and c[src.sid] is src:
         src.score -= bonus + 0.5  # the refined reading replaces the surface one
     c[target] = Candidate(target, score, src.start, src.end, src.sent, src.hits)
+
+
+def _require_concrete(c: dict[str, Candidate], ctx: str, r: Rules, stmt: Statement | None) -> None:
+    """Labels outside ACLED in what a speaker says only on concrete ground (in place).
+
+    People speak in images ("a hurricane began", "gangs of youths" for the rioters): in a speaker's
+    testimony a natural disaster, an accident or organised crime is named only when the context has
+    a concrete cue of its kind (`concrete_<id>` in the language's groups), and never from what the
+    speaker merely believes. Reports (the author's own text) keep these labels as cued.
+    """
+    belief = stmt is not None and stmt.evidence == _BELIEF
+    for sid in [s for s in c if taxonomy()[s].family == "other"]:
+        group = f"concrete_{sid}"
+        if belief or (group in r.groups and not r.has(group, ctx)):
+            del c[sid]
 
 
 @lru_cache(maxsize=1)
@@ -424,7 +502,18 @@ class _Unit:
     start: int
     end: int
     statement: Statement | None
+    spoken: bool = False  # a speaker's testimony (not the author's narration)
     casualties: list[fat_mod.Mention] = field(default_factory=list)  # read once per unit, doc offsets
+    actor_mentions: list[actor_mod.ActorMention] | None = None  # read once per unit, doc offsets
+
+    def actors(self, text: str, lang: str, start: int, end: int) -> list[Actor]:
+        """Actors named in [start, end) of the document, the unit read once for all its events."""
+        if self.actor_mentions is None:
+            self.actor_mentions = [
+                replace(m, start=m.start + self.start, end=m.end + self.start)
+                for m in actor_mod.reader(lang).mentions(text[self.start : self.end])
+            ]
+        return actor_mod.distinct([m for m in self.actor_mentions if start <= m.start and m.end <= end])
 
     def counts(self, start: int, end: int) -> fat_mod.Casualties:
         """Casualty counts of the mentions that start inside [start, end)."""
@@ -438,7 +527,10 @@ def _units(doc: Document) -> list[_Unit]:
     runs across them, so statements only give each event its evidence, never its context.
     """
     if doc.testimonies:
-        return [_Unit(t.start, t.end, None) for t in sorted(doc.testimonies, key=lambda t: t.start)]
+        return [
+            _Unit(t.start, t.end, None, spoken=bool(t.speaker) and not t.is_author)
+            for t in sorted(doc.testimonies, key=lambda t: t.start)
+        ]
     return [_Unit(0, len(doc.text), None)]
 
 
@@ -463,8 +555,6 @@ class EventExtractor:
             return
         r = rules(lang)
         cands = self._candidates(doc, r, lang)
-        if not cands:
-            return
         events = [self._event(doc, lang, c, cands) for c in cands]
         self._retype_with_user_model(doc, events)
         doc.events.extend(events)
@@ -482,10 +572,12 @@ class EventExtractor:
             for m in unit.casualties:
                 m.start, m.end = m.start + unit.start, m.end + unit.start
             # One pass of every cue over the unit, then hits are handed to their sentences.
-            unit_hits = r.hits(text[unit.start : unit.end])
+            unit_text = text[unit.start : unit.end]
+            unit_hits = r.hits(unit_text)
+            unit_groups = r.windows(unit_text)
             for i, (s, e) in enumerate(sents):
-                st = text[s:e]
                 lo, hi = s - unit.start, e - unit.start
+                st = Window.of(unit_text, lo, hi, unit_groups)
                 mine = [
                     Hit(h.sid, h.weight, h.start - lo, h.end - lo)
                     for h in unit_hits
@@ -497,10 +589,12 @@ class EventExtractor:
                     continue
                 ctx_end = sents[min(i + 3, len(sents) - 1)][1]
                 ctx_start = sents[max(i - 1, 0)][0]
-                ctx = text[ctx_start:ctx_end]
+                ctx = Window.of(unit_text, ctx_start - unit.start, ctx_end - unit.start, unit_groups)
                 deaths = unit.counts(ctx_start, ctx_end).fatalities or 0
                 cs = _score(hits)
                 _refine(cs, ctx, st, r, deaths)
+                if unit.spoken:
+                    _require_concrete(cs, ctx, r, doc.statement_at(s))
                 ranked = sorted(cs.values(), key=lambda c: (-c.score, taxonomy()[c.sid].rank))
                 # Disruptions are observations in their own right: each one found is kept.
                 disr = [c for c in ranked if taxonomy()[c.sid].family == "disruption"]
@@ -551,11 +645,13 @@ class EventExtractor:
             subtype=st.name,
             family=st.family,
             salience=round(cand.salience * _evidence_weight(stmt.evidence if stmt else None), 4),
-            actors=actor_mod.actors(doc.text[cand.sent_start : cand.sent_end], lang),
+            actors=cand.unit.actors(doc.text, lang, cand.sent_start, cand.sent_end),
             fatalities=cas.fatalities,
             fatalities_high=cas.fatalities_high,
             injuries=cas.injuries,
         )
+        if ev.evidence == _BELIEF:
+            ev.confidence = min(ev.confidence, _BELIEF_CONFIDENCE)
         if st.name in _NO_DEATHS:
             ev.fatalities, ev.fatalities_high = 0, None
         self._when(doc, ev, cand)

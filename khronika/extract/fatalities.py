@@ -7,12 +7,14 @@ Number words and qualifiers come from `lang/<code>/numbers.yaml`, casualty phras
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
 from khronika import lang as langpacks
 from khronika import vocab
+from khronika.extract.prefilter import may_match, required
 
 _DIGITS = r"(?:\d{1,3}(?:[,\u00a0 ]\d{3})+|\d+)(?!\d|[.,]\d)"
 # Words that end a noun phrase: a casualty count never reaches across them.
@@ -183,43 +185,68 @@ class CasualtyReader:
         self.singular = re.compile(c["singular"], f) if c.get("singular") else None
         self.plural = re.compile(c["plural"], f) if c.get("plural") else None
         self.left_dead = re.compile(c["left_dead"], f) if c.get("left_dead") else None
+        # Literals each regex needs (khronika.extract.prefilter): most units name no casualty at all.
+        self._need = {
+            id(rx): required(rx.pattern, rx.flags)
+            for rx in (
+                self.zero,
+                self.toll,
+                self.final,
+                self.death_after,
+                self.death_before,
+                self.death_noun,
+                self.injury_after,
+                self.injury_before,
+                self.singular,
+                self.plural,
+            )
+            if rx is not None
+        }
+
+    def _iter(self, rx: re.Pattern[str], text: str, low: str) -> Iterator[re.Match[str]]:
+        need = self._need.get(id(rx), ())
+        if need and not may_match(need, low):
+            return iter(())
+        return rx.finditer(text)
 
     def mentions(self, text: str) -> list[Mention]:
         if not self.ok:
             return []
         out: list[Mention] = []
+        low = text.lower()
         if self.zero:
-            out += [Mention(m.start(), m.end(), 0, kind="zero") for m in self.zero.finditer(text)]
+            out += [Mention(m.start(), m.end(), 0, kind="zero") for m in self._iter(self.zero, text, low)]
         if self.toll:
-            out += self._counted(self.toll, text, "toll")
+            out += self._counted(self.toll, text, "toll", low)
         if self.final:
-            out += self._counted(self.final, text, "final")
+            out += self._counted(self.final, text, "final", low)
         for rx in (self.death_after, self.death_before):
-            out += self._counted(rx, text, "death")
+            out += self._counted(rx, text, "death", low)
         if self.death_noun:
-            out += self._counted(self.death_noun, text, "death")
+            out += self._counted(self.death_noun, text, "death", low)
         # Injuries are read with the death phrases blanked out, so "3 dead, 20 injured" gives 20 injured.
         masked = text
         for m in out:
             if m.kind == "death":
                 masked = masked[: m.start] + " " * (m.end - m.start) + masked[m.end :]
+        low_masked = masked.lower() if masked is not text else low
         for rx in (self.injury_after, self.injury_before):
-            out += self._counted(rx, masked, "injury")
+            out += self._counted(rx, masked, "injury", low_masked)
         if self.singular:
             out += [
                 Mention(m.start(), m.end(), 1, kind="death", vague="singular")
-                for m in self.singular.finditer(text)
+                for m in self._iter(self.singular, text, low)
             ]
         if self.plural:
             out += [
                 Mention(m.start(), m.end(), 2, kind="death", vague="plural")
-                for m in self.plural.finditer(text)
+                for m in self._iter(self.plural, text, low)
             ]
         return _dedupe(out)
 
-    def _counted(self, rx: re.Pattern[str], text: str, kind: str) -> list[Mention]:
+    def _counted(self, rx: re.Pattern[str], text: str, kind: str, low: str) -> list[Mention]:
         out: list[Mention] = []
-        for m in rx.finditer(text):
+        for m in self._iter(rx, text, low):
             parts = self._parts(m.group("n"))
             if not parts:
                 continue

@@ -25,7 +25,7 @@ from typing import Any
 
 from khronika import lang as langpacks
 from khronika import vocab
-from khronika.model import Document, Item, Need, ServiceObservation, Statement
+from khronika.model import Document, Item, Need, PlaceRef, ServiceObservation, Statement
 from khronika.registry import component
 
 __all__ = ["NAME", "VERSION", "make_services"]
@@ -65,6 +65,7 @@ class _Cue:
     only: frozenset[str] | None
     weak: bool
     closing: bool
+    irrealis: bool = False  # "without": a state only when no modal frames it ("could gather without it")
 
 
 @dataclass
@@ -91,9 +92,12 @@ class _Pack:
     break_re: re.Pattern[str]
     continuation_re: re.Pattern[str]
     anaphora_re: re.Pattern[str]
+    concessive_re: re.Pattern[str]
+    irrealis_re: re.Pattern[str]
     others_re: re.Pattern[str]
     locative_re: re.Pattern[str]
     attachment_re: re.Pattern[str]
+    complement_re: re.Pattern[str]
     qualifier_res: list[tuple[str, re.Pattern[str], str | None]]
     withdrawal_re: re.Pattern[str]
     per_person_re: re.Pattern[str]
@@ -143,7 +147,8 @@ def _build_pack(code: str) -> _Pack | None:
             raise ValueError(f"lang/{code}/services.yaml: unknown state {grp['state']!r}")
         name = f"c{i}"
         only = frozenset(grp["only"]) if grp.get("only") else None
-        cue_groups[name] = _Cue(grp["state"], only, bool(grp.get("weak")), bool(grp.get("closing")))
+        cue_groups[name] = _Cue(grp["state"], only, bool(grp.get("weak")), bool(grp.get("closing")),
+                                bool(grp.get("irrealis")))
         # Order of groups is kept: an earlier group wins when two cues start at the same place.
         cue_parts.append(f"(?P<{name}>{_alt(grp['patterns'])})")
     cue_re = re.compile(_bounded("|".join(cue_parts)), _FLAGS)
@@ -202,8 +207,11 @@ def _build_pack(code: str) -> _Pack | None:
             rf"^(?:[\s,.;:!?()\-–—]|{_bounded(_alt(data.get('continuation', ['and'])))})*$", _FLAGS
         ),
         anaphora_re=re.compile(rf"\W*(?:{cont}\W+)*{_bounded(_alt(data.get('anaphora', ['it'])))}", _FLAGS),
+        concessive_re=re.compile(rf"\W*{_bounded(_alt(data.get('concessive') or ['(?!x)x']))}", _FLAGS),
+        irrealis_re=_compile(data.get("irrealis", [])),
         others_re=re.compile(rf"\W*(?:{cont}\W+)*{_bounded(_alt(data.get('others') or ['(?!x)x']))}", _FLAGS),
         locative_re=re.compile(rf"(?<!\w)(?:{locative})(?:\s+the)?(?:\s+\w+)?\s*$", _FLAGS),
+        complement_re=_complement_re(data),
         attachment_re=re.compile(
             rf"\s+(?:{_alt(data.get('attachment', []) or ['(?!x)x'])})\s+(?:\w+\s+)?$", _FLAGS
         ),
@@ -223,6 +231,14 @@ def _build_pack(code: str) -> _Pack | None:
         need_noun_groups=need_noun_groups,
         lack_re=_compile(needs.get("lack", [])),
     )
+
+
+def _complement_re(data: dict[str, Any]) -> re.Pattern[str]:
+    """Text between two mentions that makes the second a place of the first ("... accepted in any shop")."""
+    stop = _bounded(_alt(data.get("coordinators") or ["(?!x)x"]))
+    prep = _alt(data.get("attachment") or ["(?!x)x"])
+    det = _alt(data.get("determiners") or ["(?!x)x"])
+    return re.compile(rf"(?:(?!{stop})[^,.;:!?()\n])*\s(?:{prep})\s+(?:(?:{det})\s+)?$", _FLAGS)
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -291,6 +307,9 @@ def _find_mentions(text: str, pack: _Pack) -> list[_Span]:
             continue
         # "the card terminal in my shop": the second mention only says where the first one is.
         if out and m.start() - out[-1].end < 25 and pack.attachment_re.match(text, out[-1].end, m.start()):
+            continue
+        # "cards are not accepted in any shop": a place where the first service is (not) found.
+        if out and m.start() - out[-1].end < 40 and pack.complement_re.match(text, out[-1].end, m.start()):
             continue
         out.append(_Span(m.start(), m.end(), label))
     return out
@@ -409,7 +428,10 @@ def _pair(text: str, sent: _Sentence, pack: _Pack, resolver: _Resolver) -> list[
         cue = _nearest(m, own)
         if cue is not None and cue.cue and cue.cue.state == "working":
             # "works with interruptions": a degrading cue in the clause qualifies the working one
-            cue = next((c for c in own if c.cue and c.cue.state == "degraded"), cue)
+            cue = next((c for c in own if c.cue and c.cue.state == "degraded"), None) or (
+                _concession(text, sent, m, fitting, pack) or cue)
+        if cue is not None and _irrealis(text, sent, cue, pack):
+            cue = None  # "they can gather without the internet" says nothing about the internet now
         if cue is None:
             conf *= 0.8
             cue = _borrow(text, sent, m, fitting, by_clause, pack)
@@ -420,6 +442,34 @@ def _pair(text: str, sent: _Sentence, pack: _Pack, resolver: _Resolver) -> list[
         out.append(_Obs(m, services, state, cue, conf))
     out.extend(_orphan_cues(text, sent, pack, resolver, by_clause, used))
     return out
+
+
+def _irrealis(text: str, sent: _Sentence, cue: _Span, pack: _Pack) -> bool:
+    if cue.cue is None or not cue.cue.irrealis:
+        return False
+    lo = max([b for b in sent.breaks if b <= cue.start] or [sent.start])
+    return pack.irrealis_re.search(text, lo, cue.start) is not None
+
+
+def _concession(text: str, sent: _Sentence, m: _Span, fitting: list[_Span], pack: _Pack) -> _Span | None:
+    """A degrading cue in a neighbouring concessive clause without a mention of its own.
+
+    "..., although it is unstable, there is mobile connection"; "calls work, though with delays".
+    """
+    k, last = bisect.bisect_right(sent.breaks, m.start), len(sent.breaks)
+    for step in (-1, 1):
+        j = k + step
+        while 0 <= j <= last and not _WORD.search(text, *_clause_bounds(sent, j)):
+            j += step  # skip the empty clause between a comma and the word that also breaks
+        if not 0 <= j <= last:
+            continue
+        lo, hi = _clause_bounds(sent, j)
+        if not pack.concessive_re.match(text, lo, hi) or any(lo <= x.start < hi for x in sent.mentions):
+            continue
+        cue = next((c for c in fitting if lo <= c.start < hi and c.cue and c.cue.state == "degraded"), None)
+        if cue is not None:
+            return cue
+    return None
 
 
 def _clause_bounds(sent: _Sentence, k: int) -> tuple[int, int]:
@@ -623,6 +673,7 @@ def _attach_qualifiers(
             k = sent.clause(q.start)
             host = min(hosts, key=lambda o: (
                 sent.clause(o.mention.start) != k,
+                not _right_after(text, q, o.mention),  # "long lines at the gas stations"
                 abs(o.mention.start - q.start),
             ))
             host.qualifiers.update(value)
@@ -633,6 +684,14 @@ def _attach_qualifiers(
             carried = _Obs(src.mention, src.services, "degraded", None, 0.5, dict(value), (q.start, q.end))
             extra.append(carried)
     return extra
+
+
+_LINK = re.compile(r"\s+(?:\w+\s+){0,2}$")
+
+
+def _right_after(text: str, q: _Span, m: _Span) -> bool:
+    """Does the mention follow the qualifier at once, joined by at most two words ("queues at ATMs")?"""
+    return 0 < m.start - q.end <= 20 and _LINK.match(text, q.end, m.start) is not None
 
 
 def _final_state(o: _Obs) -> str | None:
@@ -690,19 +749,23 @@ def _scope(sent: _Sentence) -> tuple[int, int]:
 class _Refs:
     """Time and place references sorted by offset, so a statement's references are found by bisection."""
 
-    def __init__(self, times: list[Item], places: list[Item], doc_id: str) -> None:
-        self.times = sorted(times, key=lambda r: r.start)
-        self.places = sorted(places, key=lambda r: r.start)
+    def __init__(self, doc: Document) -> None:
+        self.times: list[Item] = sorted(doc.times, key=lambda r: r.start)
+        self.places: list[Item] = sorted(doc.places, key=lambda r: r.start)
         self.time_starts = [r.start for r in self.times]
         self.place_starts = [r.start for r in self.places]
-        self.doc_id = doc_id
+        self.doc_id = doc.id
+        self.fallback = _PlaceFallback(doc)
 
-    def near(self, sent: _Sentence, start: int, end: int) -> tuple[str | None, str | None]:
+    def near(self, sent: _Sentence, start: int, end: int) -> tuple[str | None, str | None, bool]:
+        """(time id, place id, whether the place was inferred from outside the statement)."""
         lo, hi = _scope(sent)
-        return (
-            self._pick(self.times, self.time_starts, lo, hi, start, end),
-            self._pick(self.places, self.place_starts, lo, hi, start, end),
-        )
+        place = self._pick(self.places, self.place_starts, lo, hi, start, end)
+        inferred = False
+        if place is None:
+            place = self.fallback.place_id(start)
+            inferred = place is not None
+        return self._pick(self.times, self.time_starts, lo, hi, start, end), place, inferred
 
     def _pick(
         self, refs: list[Item], starts: list[int], lo: int, hi: int, start: int, end: int
@@ -710,6 +773,76 @@ class _Refs:
         i, j = bisect.bisect_left(starts, lo), bisect.bisect_left(starts, hi)
         inside = [r for r in refs[i:j] if r.end <= hi]
         return _nearest_ref(inside, start, end, self.doc_id) if inside else None
+
+
+_FALLBACK_PRECISIONS = ("city", "district")  # a point named earlier (a mall) is not where later things are
+
+
+class _PlaceFallback:
+    """The place of an observation whose statement names none.
+
+    The nearest resolved city- or district-level place earlier in the same testimony (the speaker's
+    setting), else the document's primary city (the city most mentioned in its main country). A
+    country is too coarse to put on a board; a point or street named earlier is too narrow to carry on.
+    (`khronika.geo.fallback_place` takes any earlier place, a mall or the country too, and the most
+    specific place of the document: right for an event's location, too narrow or too wide for a board.)
+    """
+
+    def __init__(self, doc: Document) -> None:
+        self.doc = doc
+        usable = [p for p in doc.places if p.precision in _FALLBACK_PRECISIONS and _resolved(p)]
+        self.places = sorted(usable, key=lambda p: p.end)
+        self.ends = [p.end for p in self.places]
+        self.bounds = sorted((t.start, t.end) for t in doc.testimonies)
+        self.starts = [b[0] for b in self.bounds]
+        self._primary: PlaceRef | bool | None = False  # False: not computed yet
+
+    def place_id(self, pos: int) -> str | None:
+        ref = self._local(pos)
+        if ref is None:
+            return None
+        if not ref.id:
+            ref.assign_id(self.doc.id)
+        return ref.id
+
+    def _local(self, pos: int) -> PlaceRef | None:
+        lo = self._testimony_start(pos)
+        i = bisect.bisect_right(self.ends, pos) - 1
+        if i >= 0 and self.places[i].start >= lo:
+            return self.places[i]
+        return self.primary()
+
+    def _testimony_start(self, pos: int) -> int:
+        i = bisect.bisect_right(self.starts, pos) - 1
+        return self.bounds[i][0] if i >= 0 and pos < self.bounds[i][1] else 0
+
+    def primary(self) -> PlaceRef | None:
+        if self._primary is False:
+            self._primary = _primary_city(self.doc.places)
+        return self._primary if isinstance(self._primary, PlaceRef) else None
+
+
+def _resolved(p: PlaceRef) -> bool:
+    return bool(p.place_id) or p.lat is not None
+
+
+def _primary_city(places: Sequence[PlaceRef]) -> PlaceRef | None:
+    """The most mentioned city of the document's main country (a district when no city is named)."""
+    weight: dict[str, float] = {}
+    for p in places:
+        if p.country:
+            weight[p.country] = weight.get(p.country, 0.0) + p.confidence
+    main = max(weight, key=lambda c: weight[c]) if weight else None
+    for level in _FALLBACK_PRECISIONS:
+        refs = [p for p in places
+                if p.precision == level and _resolved(p) and (main is None or p.country == main)]
+        if refs:
+            score: dict[str, float] = {}
+            for p in refs:
+                key = p.place_id or p.name or p.text
+                score[key] = score.get(key, 0.0) + p.confidence
+            return min(refs, key=lambda p: (-score[p.place_id or p.name or p.text], p.start))
+    return None
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -732,8 +865,10 @@ def _emit(
         if o.extra_span:
             spans.append(o.extra_span)
         start, end = min(s for s, _ in spans), max(e for _, e in spans)
-        time_id, place_id = refs.near(sent, start, end)
+        time_id, place_id, inferred = refs.near(sent, start, end)
         quals = dict(o.qualifiers)
+        if inferred:
+            quals["place_inferred"] = True  # the statement names no place: the board shows where it came from
         if len(o.services) > 1:
             quals["generic_mention"] = True
         for service in o.services:
@@ -751,7 +886,7 @@ def _emit(
 def _emit_needs(doc: Document, sent: _Sentence, pack: _Pack, refs: _Refs) -> None:
     st = sent.statement
     for nid, start, end, conf in _needs(doc.text, sent, pack):
-        time_id, place_id = refs.near(sent, start, end)
+        time_id, place_id, _ = refs.near(sent, start, end)
         doc.needs.append(Need(
             start=start, end=end, extractor=TAG, confidence=conf, statement_id=st.id if st else None,
             evidence=st.evidence if st else None, need=nid, time_id=time_id, place_id=place_id,
@@ -769,7 +904,7 @@ def _run(doc: Document, pack: _Pack, accepts: _Accepts) -> None:
     _bucket(sentences, _find_cues(text, pack, quals), "cues")
     _bucket(sentences, quals, "quals")
     resolver = _Resolver(pack, mentions)
-    refs = _Refs(list(doc.times), list(doc.places), doc.id)
+    refs = _Refs(doc)
     seen: set[tuple[int, str, str]] = set()
     prev: list[_Obs] = []
     for sent in sentences:

@@ -98,6 +98,7 @@ _PRECISION_RANK = {"point": 0, "street": 1, "district": 2, "city": 3, "region": 
 def primary_place(refs: list[PlaceRef]) -> PlaceRef | None:
     """The place a short report is about: the most specific place in the text's main country
     (first mention wins a tie). A town abroad named in passing does not outrank the local one."""
+    refs = [r for r in refs if r.lat is not None and r.lon is not None]
     if not refs:
         return None
     weight: dict[str, float] = {}
@@ -106,6 +107,30 @@ def primary_place(refs: list[PlaceRef]) -> PlaceRef | None:
             weight[r.country] = weight.get(r.country, 0.0) + r.confidence
     main = max(weight, key=lambda c: weight[c]) if weight else None
     return min(refs, key=lambda r: (r.country != main, _PRECISION_RANK.get(r.precision or "", 6), r.start))
+
+
+_CITY_LEVEL = ("point", "street", "district", "city")
+
+
+def place_in_span(doc: Document, lo: int, hi: int) -> PlaceRef | None:
+    """The place a stretch of text (a statement) is about: its primary place, so that "in Aborey
+    village (Bulo Burto, Hiraan)" gives the village, not the region named last or nearest."""
+    return primary_place([p for p in doc.places if lo <= p.start < hi])
+
+
+def fallback_place(doc: Document, pos: int) -> PlaceRef | None:
+    """Where something said at `pos` without a place of its own happened: the nearest resolved place
+    earlier in the same testimony (the speaker is still talking about it), else the document's
+    primary place at city level or finer (a country says too little to place a service outage)."""
+    lo = 0
+    for t in doc.testimonies:
+        if t.start <= pos < t.end:
+            lo = t.start
+            break
+    earlier = [p for p in doc.places if lo <= p.start and p.end <= pos and p.lat is not None]
+    if earlier:
+        return max(earlier, key=lambda p: p.start)
+    return primary_place([p for p in doc.places if p.precision in _CITY_LEVEL])
 
 
 _PARSER: Geoparser | None = None

@@ -26,7 +26,7 @@ from typing import Any, Final
 
 from ..errors import InputError
 
-VERSION = "3"
+VERSION = "4"
 PRECISIONS = ("point", "street", "district", "city", "region", "country")
 LOCAL_FIELDS = ("id", "name", "aliases", "generic", "lat", "lon", "precision", "country", "admin1",
                 "population", "source", "area")
@@ -45,7 +45,7 @@ R_KIND: Final = 9
 R_ALIASES: Final = 10
 R_AREA: Final = 11
 Row = tuple[str, str, float, float, str, str, str, int, str, str, tuple[str, ...], str]
-World = tuple[list[Row], dict[str, tuple[int, ...]], dict[str, str]]
+World = tuple[list[Row], dict[str, tuple[int, ...]], dict[str, str], dict[str, tuple[int, ...]]]
 
 # Alternate names we index: Latin (with diacritics) and Cyrillic scripts only; the rest only bloats.
 _SCRIPT_OK = re.compile(r"^[\u0020-\u024F\u1E00-\u1EFF\u0400-\u04FF\u2019]+$")
@@ -60,6 +60,27 @@ def normalize(s: str) -> str:
     s = unicodedata.normalize("NFKD", s)
     s = "".join(c for c in s if not unicodedata.combining(c)).lower()
     return _SPACES.sub(" ", _PUNCT.sub(" ", s)).strip()
+
+
+_DOUBLED = re.compile(r"(.)\1+")
+
+
+def skeleton(key: str) -> str:
+    """A normalised name without spaces and doubled letters: transliterations differ mostly there."""
+    return _DOUBLED.sub(r"\1", key.replace(" ", ""))
+
+
+def build_skeletons(rows: list[Row]) -> dict[str, tuple[int, ...]]:
+    """Settlements and admin units by the skeleton of their own name (alternates would add noise),
+    most populous first. Built with the world index and cached with it (it takes seconds)."""
+    sk: dict[str, list[int]] = {}
+    kinds = ("city", "capital", "admin2", "admin3")
+    for i, r in enumerate(rows):
+        if r[R_KIND] in kinds:
+            sk.setdefault(skeleton(normalize(r[R_NAME])), []).append(i)
+    for v in sk.values():
+        v.sort(key=lambda i: rows[i][R_POP], reverse=True)
+    return {k: tuple(v) for k, v in sk.items()}
 
 
 def data_home() -> Path:
@@ -80,7 +101,7 @@ class Place:
     population: int = 0
     source: str = ""
     aliases: tuple[str, ...] = ()
-    kind: str = "city"  # city, capital, country, admin1, admin2, region, local
+    kind: str = "city"  # city, capital, country, admin1, admin2, admin3, region, local
     area: str = ""  # local rows: the area whose generic words ("the akimat") they answer to
 
     @classmethod
@@ -128,14 +149,15 @@ class _WorldBuilder:
         adm1_name = self._countries_and_regions()
         self._macro_regions()
         self._cities(adm1_name)
-        order = {"country": 4, "region": 3, "admin1": 3, "capital": 2, "city": 2, "admin2": 1, "local": 2}
+        order = {"country": 4, "region": 3, "admin1": 3, "capital": 2, "city": 2, "admin2": 1, "admin3": 0,
+                 "local": 2}
 
         def prior(i: int) -> tuple[int, int]:
             r = self.rows[i]
             return (r[R_POP], order.get(r[R_KIND], 0))
 
         index = {k: tuple(sorted(v, key=prior, reverse=True)) for k, v in self.index.items()}
-        return self.rows, index, self.tz_country
+        return self.rows, index, self.tz_country, build_skeletons(self.rows)
 
     def _countries_and_regions(self) -> dict[tuple[str, str], str]:
         extra = {r["code"]: _split(r["aliases"]) for r in _read_csv("country_aliases.csv")}
@@ -168,6 +190,11 @@ class _WorldBuilder:
             cc, name = r["country"], r["name"]
             row = (f"admin2:{cc}:{r['admin1']}:{name}", name, float(r["lat"]), float(r["lon"]), "region", cc,
                    r["admin1"], 0, r["source"], "admin2", (), "")
+            self.add(row, [name])
+        for r in _read_csv("admin3.csv"):  # upazilas and the like, where a reference lists them
+            cc, name = r["country"], r["name"]
+            row = (f"admin3:{cc}:{r['admin2']}:{name}", name, float(r["lat"]), float(r["lon"]), "district",
+                   cc, r["admin1"], 0, r["source"], "admin3", (), "")
             self.add(row, [name])
         return adm1_name
 
@@ -218,8 +245,8 @@ class _WorldBuilder:
 
 def _world_fingerprint() -> str:
     h = hashlib.sha256(VERSION.encode())
-    for name in ("countries.csv", "country_aliases.csv", "admin1.csv", "admin2.csv", "regions.csv",
-                 "macro_regions.csv"):
+    for name in ("countries.csv", "country_aliases.csv", "admin1.csv", "admin2.csv", "admin3.csv",
+                 "regions.csv", "macro_regions.csv"):
         h.update(_data_dir().joinpath(name).read_bytes())
     return h.hexdigest()[:12]
 
@@ -273,7 +300,8 @@ class Gazetteer:
     _lock = threading.Lock()
 
     def __init__(self, rows: list[Row], index: dict[str, tuple[int, ...]],
-                 tz_country: dict[str, str] | None = None) -> None:
+                 tz_country: dict[str, str] | None = None,
+                 skeletons: dict[str, tuple[int, ...]] | None = None) -> None:
         self._rows = rows
         self._index = index
         self.tz_country = tz_country or {}
@@ -281,14 +309,15 @@ class Gazetteer:
         self._generic: dict[str, list[int]] = {}  # generic words of local rows ("the akimat")
         self._user_ids: list[str] = []
         self._sorted_keys: list[str] | None = None
+        self._skeletons = skeletons
 
     # ---- construction -------------------------------------------------------------------------
     @classmethod
     def load(cls, *, reload: bool = False) -> Gazetteer:
         with cls._lock:
             if cls._shared is None or reload:
-                rows, index, tz_country = _load_world()
-                g = cls(list(rows), index, tz_country)
+                rows, index, tz_country, skeletons = _load_world()
+                g = cls(list(rows), index, tz_country, skeletons)
                 for d in _read_csv("almaty.csv"):
                     g._add_local(d, "shipped")
                 user = data_home() / "gazetteer.csv"
@@ -322,6 +351,14 @@ class Gazetteer:
 
     def has(self, key: str) -> bool:
         return key in self._index or key in self._local
+
+    def skeleton_ids(self, name: str) -> tuple[int, ...]:
+        """Settlements and admin units whose name has this spelling skeleton (no spaces or hyphens,
+        doubled letters single: "Bossaso" = "Bosaso", "Adan Yabaal" = "Aadan Yabaal"), most likely
+        first. Cached with the world index; built here only for a gazetteer made by hand."""
+        if self._skeletons is None:
+            self._skeletons = build_skeletons(self._rows)
+        return self._skeletons.get(skeleton(normalize(name)), ())
 
     def generic_ids(self, key: str) -> list[int]:
         return self._generic.get(key, [])

@@ -16,11 +16,17 @@ W_ADM1 = 2.0  # the candidate lies in a region the document names
 W_POP = 0.16  # per power of ten of population
 W_OWN_NAME = 1.0
 W_SAME_ADM1 = 1.0
+W_HOME_ADM1 = 1.0  # the candidate lies in the region most of the text's clear names lie in
 PASSES = 2
 MAX_CONTEXT = 6.0  # generous: local news is local, but not unbounded
+COUNTRY_NAMESAKE_POP = 5000  # a smaller town named like a country is not what its name means
+UNIT_NEAR_KM = 60.0  # a bare sub-district name must lie this close to another place of the text
 W_SUPPORT = 0.4  # per other name of the text (up to 3) that could lie in the candidate's region
-_KIND_BONUS = {"country": 1.6, "region": 1.3, "admin1": 1.3, "admin2": 0.2, "city": 0.0, "capital": 1.5,
-               "local": 0.6}
+_SETTLEMENT = frozenset({"city", "capital", "local"})
+_UNIT = frozenset({"admin1", "admin2", "admin3", "region"})
+_STRONG_KINDS = frozenset({"country", "admin1", "region", "capital", "local"})
+_KIND_BONUS = {"country": 1.6, "region": 1.3, "admin1": 1.3, "admin2": 0.2, "admin3": 0.1, "city": 0.0,
+               "capital": 1.5, "local": 0.6}
 
 
 @dataclass
@@ -41,6 +47,8 @@ class Resolver:
     def __init__(self, gaz: Gazetteer) -> None:
         self.gaz = gaz
         self._support: dict[str, set[str]] = {}
+        self._home_adm1: str | None = None  # the region most of the text's clear names lie in
+        self._focus_votes = 0.0  # unambiguous country votes behind the current document's focus
 
     def _prior(self, i: int, key: str) -> float:
         r = self.gaz.row(i)
@@ -68,10 +76,20 @@ class Resolver:
         for k, (m, c) in enumerate(zip(mentions, cands, strict=True)):
             others = self._others(mentions, first, k)
             best = max(c, key=lambda i, m=m: self._score(i, m.key, focus_cc, focus_adm1, others))  # type: ignore[misc]
-            if self._stray(best, m.key, focus_cc):
+            if self._stray(best, m.key, focus_cc) or not self._well_known(best, m, focus_cc):
                 continue
             out.append(Resolved(m, best, self._score(best, m.key, focus_cc, focus_adm1, others)))
-        return out
+        return [r for r in out if self._unit_ok(r, out)]
+
+    def _unit_ok(self, r: Resolved, out: list[Resolved]) -> bool:
+        """A sub-district (upazila) read from a bare name needs the text's other places nearby: "Mirpur"
+        in a Dhaka story is the Dhaka quarter, not the upazila of that name 140 km away."""
+        row = self.gaz.row(r.row)
+        if row[R_KIND] != "admin3" or "unit" in r.mention.flags:
+            return True
+        return any(o is not r and o.mention.key != r.mention.key and self._pointlike(o.row)
+                   and km(row[R_LAT], row[R_LON], self.gaz.row(o.row)[R_LAT], self.gaz.row(o.row)[R_LON])
+                   < UNIT_NEAR_KM for o in out)
 
     @staticmethod
     def _others(mentions: list[Mention], picks: list[int], k: int) -> list[int]:
@@ -87,8 +105,15 @@ class Resolver:
         return share >= 0.5 and r[R_CC] != top and (normalize(r[R_NAME]) != key or r[R_POP] < 5000)
 
     def _hinted(self, m: Mention) -> tuple[int, ...]:
-        """Candidates, narrowed by a ", Region" / ", Country" qualifier when it agrees with any."""
-        c = m.cands[:MAX_CANDS]
+        """Candidates, narrowed by a ", Region" / ", Country" qualifier when it agrees with any, and by
+        the kind word after the name ("Sylhet city", "Kurigram district")."""
+        c = self._kinded(m, m.cands[:MAX_CANDS])
+        if not m.hint and any(self.gaz.row(i)[R_KIND] == "country"
+                              and normalize(self.gaz.row(i)[R_NAME]) == m.key for i in c):
+            # "Russia" is the country, not the village in the document's state that shares its name;
+            # a town of some size may still be meant ("Lebanon" in Pennsylvania news)
+            c = tuple(i for i in c if self.gaz.row(i)[R_KIND] != "city"
+                      or self.gaz.row(i)[R_POP] >= COUNTRY_NAMESAKE_POP) or c
         if m.hint:
             hk = m.hint
             keep = tuple(i for i in c if normalize(self.gaz.row(i)[R_ADM1]) == hk
@@ -102,15 +127,38 @@ class Resolver:
                 return keep
         return c
 
+    def _kinded(self, m: Mention, c: tuple[int, ...]) -> tuple[int, ...]:
+        want = _SETTLEMENT if "settlement" in m.flags else _UNIT if "unit" in m.flags else None
+        if want is None:
+            return c
+        keep = tuple(i for i in c if self.gaz.row(i)[R_KIND] in want)
+        return keep or c
+
+    def _well_known(self, i: int, m: Mention, focus_cc: dict[str, float]) -> bool:
+        """May a weakly evidenced name (see Mention.min_pop) stand for this place?"""
+        r = self.gaz.row(i)
+        if m.min_pop is None or m.hint or r[R_KIND] in _STRONG_KINDS:
+            return True  # a ", W.Va." qualifier is evidence enough
+        if not focus_cc:
+            return r[R_POP] >= m.min_pop
+        if m.min_pop == 0:
+            # Only a capital letter at a sentence's start: keep the name unless the text is clearly
+            # (two or more clear names) about other countries.
+            return r[R_CC] in focus_cc or self._focus_votes < 2
+        top, share = max(focus_cc.items(), key=lambda kv: kv[1])
+        return r[R_CC] == top and share >= 0.5 and r[R_POP] >= m.min_pop
+
     def _region_support(self, mentions: list[Mention], cands: list[tuple[int, ...]]) -> dict[str, set[str]]:
         """For each first-level region, the distinct names of the text that could lie in it. Two
         ambiguous names that share a possible region ("Huntsville" and "Walker County") most likely
         both lie there: this breaks the circularity of judging each by the others' first guesses."""
         out: dict[str, set[str]] = {}
         for m, c in zip(mentions, cands, strict=True):
+            if m.min_pop is not None:
+                continue
             for i in c:
                 r = self.gaz.row(i)
-                if r[R_ADM1] and r[R_KIND] in ("city", "capital", "admin2", "local"):
+                if r[R_ADM1] and r[R_KIND] in ("city", "capital", "admin2", "admin3", "local"):
                     out.setdefault(r[R_CC] + ":" + r[R_ADM1], set()).add(m.key)
         return out
 
@@ -123,7 +171,10 @@ class Resolver:
         """Country shares among mentions that name one country unambiguously, and regions named."""
         votes: dict[str, float] = {}
         adm1: set[str] = set()
+        adm1_votes: dict[str, int] = {}
         for m, c in zip(mentions, cands, strict=True):
+            if m.min_pop is not None:
+                continue  # weak evidence of a name does not set the document's focus
             rows = [self.gaz.row(i) for i in c]
             ccs = {r[R_CC] for r in rows}
             top = rows[0]
@@ -131,15 +182,24 @@ class Resolver:
                 votes[top[R_CC]] = votes.get(top[R_CC], 0.0) + 1.0
             elif top[R_KIND] in ("country", "admin1") and normalize(top[R_NAME]) == m.key:
                 votes[top[R_CC]] = votes.get(top[R_CC], 0.0) + 0.5
+            named: set[str] = set()
             for r in rows:
                 if r[R_KIND] == "admin1" and (normalize(r[R_NAME]) == m.key or m.hint):
-                    adm1.add(r[R_CC] + ":" + r[R_NAME])
+                    named.add(r[R_CC] + ":" + r[R_NAME])
                 if r[R_ADM1] and (m.hint or len(rows) == 1):
-                    adm1.add(r[R_CC] + ":" + r[R_ADM1])
+                    named.add(r[R_CC] + ":" + r[R_ADM1])
+            adm1 |= named
+            for a in named:
+                adm1_votes[a] = adm1_votes.get(a, 0) + 1
         if default_country:
             votes[default_country] = votes.get(default_country, 0.0) + 0.6
         # A region counts only in a country the text is about: "Gaza" names a Mozambican province too.
         adm1 = {a for a in adm1 if a.split(":", 1)[0] in votes}
+        self._focus_votes = sum(v for k, v in votes.items())
+        # The state a local story is set in: named or unambiguous at least twice, more than any other.
+        ranked = sorted(((n, a) for a, n in adm1_votes.items() if a in adm1), reverse=True)
+        self._home_adm1 = ranked[0][1] if ranked and ranked[0][0] >= 2 and (
+            len(ranked) == 1 or ranked[0][0] > ranked[1][0]) else None
         total = sum(votes.values()) or 1.0
         return {k: v / total for k, v in votes.items()}, adm1
 
@@ -149,11 +209,13 @@ class Resolver:
         so that a pile of weak local cues cannot turn "Russia" into a hamlet in Ohio."""
         r = self.gaz.row(i)
         s = self._prior(i, key)
-        if r[R_KIND] in ("admin1", "admin2") and focus_cc and r[R_CC] not in focus_cc:
+        if r[R_KIND] in ("admin1", "admin2", "admin3") and focus_cc and r[R_CC] not in focus_cc:
             s -= 1.0  # a province abroad ("Gaza" in Mozambique) only when the text is about that country
         ctx = W_COUNTRY * focus_cc.get(r[R_CC], 0.0)
         if r[R_ADM1] and (r[R_CC] + ":" + r[R_ADM1]) in focus_adm1:
             ctx += W_ADM1
+            if r[R_CC] + ":" + r[R_ADM1] == self._home_adm1:
+                ctx += W_HOME_ADM1
         if r[R_ADM1]:
             others_there = len(self._support.get(r[R_CC] + ":" + r[R_ADM1], set()) - {key})
             ctx += W_SUPPORT * min(others_there, 3)

@@ -38,6 +38,10 @@ class Mention:
     generic: bool = False  # matched a local row's generic word ("the akimat")
     hint: str | None = None  # normalised text of a following ", Region" qualifier
     flags: set[str] = field(default_factory=set)
+    # Weak evidence that this is a name at all (a capitalised word at a sentence's start, a common noun
+    # or a person's name that is also some town): kept only if it resolves to a well-known place, or to
+    # a town in the document's main country with at least this population.
+    min_pop: int | None = None
 
 
 @dataclass(frozen=True)
@@ -52,6 +56,10 @@ class _Cues:
     keep_dot: frozenset[str]
     street_prefixes: frozenset[str]
     suffixes: tuple[tuple[str, str], ...]
+    person_names: frozenset[str]
+    place_cues: frozenset[str]
+    settlement_words: frozenset[str]
+    unit_words: frozenset[str]
 
 
 @cache
@@ -67,7 +75,11 @@ def cues(lang: str) -> _Cues:
                                                           (d.get("region_abbreviations") or {}).items()},
                  keep_dot=fs("keep_dot"),
                  street_prefixes=frozenset(str(x) for x in d.get("street_prefixes") or []),
-                 suffixes=tuple((str(a), str(b)) for a, b in d.get("suffixes") or []))
+                 suffixes=tuple((str(a), str(b)) for a, b in d.get("suffixes") or []),
+                 person_names=fs("person_names"),
+                 place_cues=frozenset(str(x) for x in d.get("place_cues") or []),
+                 settlement_words=frozenset(str(x) for x in d.get("settlement_words") or []),
+                 unit_words=frozenset(str(x) for x in d.get("unit_words") or []))
 
 
 # ---- Russian case forms ---------------------------------------------------------------------------
@@ -97,6 +109,28 @@ def _ru_word_forms(word: str) -> tuple[str, ...]:
     return tuple(out)
 
 
+RU_WEAK_POP = 20_000  # a Russian common word or sentence-initial word is a town only if the town is this big
+NAME_GRAMMEMES = frozenset({"Name", "Surn", "Patr"})
+
+
+@lru_cache(maxsize=65536)
+def ru_word_kind(word: str) -> str:
+    """What pymorphy3 makes of a capitalised Russian word: "geo" (a toponym reading, no person's name),
+    "name_geo" (both a person's name and a toponym: "Абая"), "name", "common" (a dictionary word with
+    no toponym reading: "Магазины", "Света") or "unknown" (not in the dictionary: a guess, no evidence)."""
+    m = _morph()
+    low = word.lower()
+    if not m.word_is_known(low):
+        return "unknown"  # pymorphy's guess from the ending says nothing about name-hood
+    parses = m.parse(word)
+    geo = sum(p.score for p in parses if "Geox" in p.tag)
+    name = sum(p.score for p in parses if NAME_GRAMMEMES & p.tag.grammemes)
+    if geo:
+        # "Алматы" has a rare plural-name reading too; "Абая" is mostly the poet's name.
+        return "geo" if geo >= name else "name_geo"
+    return "name" if name else "common"
+
+
 def ru_keys(phrase: str) -> list[str]:
     """Alias keys to try for a Russian phrase: every word brought to the nominative (small product)."""
     words = phrase.split()
@@ -110,6 +144,20 @@ def ru_keys(phrase: str) -> list[str]:
 
 
 # ---- recognition ----------------------------------------------------------------------------------
+
+_HIER_BEFORE = re.compile(r"\(\s*$|\([^()]{1,60},\s*$")
+_HIER_AFTER = re.compile(r"\s*[,)]")
+
+
+def _in_hierarchy(text: str, start: int, end: int) -> bool:
+    """Is this span one member of a parenthesised admin hierarchy: "(Jilib, Middle Juba)"?"""
+    before = text[max(0, start - 62):start]
+    mb = _HIER_BEFORE.search(before)
+    if not mb or not _HIER_AFTER.match(text, end):
+        return False
+    close = text.find(")", end, end + 62)
+    return close >= 0 and "," in text[start - len(before) + mb.start():close]
+
 
 def _bare(tok: str) -> str:
     return tok.rstrip(".").removesuffix("'s").removesuffix("\u2019s")
@@ -233,8 +281,11 @@ class Recognizer:
         out: list[Mention] = []
         a = i
         while a <= j:
-            found = None
+            # In "(Ceel Buur, Galgaduud)" the whole run names a unit: its spelling variant beats "Ceel".
+            found = self._spelling_variant(text, toks, i, j) if a == i and self.lang == "en" else None
             for b in range(min(j, a + MAX_N - 1), a - 1, -1):
+                if found is not None:
+                    break
                 s, e = toks[a][0], toks[b][1]
                 phrase = text[s:e]
                 if phrase.endswith(".") and normalize(phrase) in self._abbr:
@@ -267,14 +318,16 @@ class Recognizer:
         c = self.cues
         words = [toks[k][2].rstrip(".") for k in range(a, b + 1)]
         strong = self._strong(m)
-        if " ".join(words) in c.stop and not any(self.gaz.row(x)[9] == "local" for x in m.cands[:1]):
-            return False
+        if " ".join(words) in c.stop and not any(self.gaz.row(x)[9] == "local" for x in m.cands[:1]) \
+                and not (_in_hierarchy(text, m.start, m.end) and self._unit_key(m.key)):
+            return False  # ("Bay" is a word, but "(Baydhaba, Bay)" names a region)
         if len(m.text) < 3 and not strong:
             return False
         if a == b and not strong and self.lang == "en" \
-                and not any(normalize(self.gaz.row(x)[1]) == m.key for x in m.cands[:40]):
-            # one word that is only some small town's alternate or former name ("Lenin"); not for
-            # Russian, where a Cyrillic name is always an alternate of GeoNames' Latin one
+                and not any(normalize(self.gaz.row(x)[1]) == m.key for x in m.cands[:40]) \
+                and not (self._place_cue(toks, a) or _in_hierarchy(text, m.start, m.end)):
+            # one word that is only some small town's alternate or former name ("Lenin"), unless the
+            # text says it is a place; not for Russian, where a Cyrillic name is always an alternate
             return False
         acronym = (m.text.isupper() and len(m.text) <= 4) or _INITIALISM.match(m.text + ".")
         if a == b and not strong and acronym:
@@ -282,9 +335,10 @@ class Recognizer:
         # Part of a person's name: a first name right before, or the run is First Last.
         if a > i and toks[a - 1][2].rstrip(".") in c.first_names:
             return False
-        if a == b and words[0] in c.first_names and not strong:
-            return False
-        if any(w in persons for w in words) and not self._country(m):
+        cue = self._place_cue(toks, a)
+        if a == b and not strong and not cue and (words[0] in c.first_names or words[0] in c.person_names):
+            return False  # "according to Lenin", "Dinara wrote": a person, unless "in Dinar"
+        if any(w in persons for w in words) and not self._country(m) and "variant" not in m.flags:
             return False
         if b < j and _bare(toks[b + 1][2]) in persons:
             return False  # "Kristina Brown", "Jordan Henderson": a first name before a surname of this text
@@ -302,7 +356,62 @@ class Recognizer:
             if prev not in ("North", "South", "East", "West", "Northern", "Southern", "Eastern", "Western",
                             "Central", "Upper", "Lower", "Greater"):
                 return False
+        if not strong:
+            m.min_pop = self._weak_pop(text, toks, a, b, cue)
+            if m.min_pop is not None and m.min_pop < 0:
+                return False
+        self._unit_flags(text, m)
         return True
+
+    def _spelling_variant(self, text: str, toks: list[tuple[int, int, str]], i: int,
+                          j: int) -> tuple[int, Mention] | None:
+        """A whole run that the index lacks but that sits where an admin hierarchy names a unit
+        ("... village (Xudur, Bakool)"): look it up by its spelling skeleton ("Bossaso" = "Bosaso").
+        Kept only if it resolves in the document's main country (weak evidence, see Mention.min_pop)."""
+        s, e = toks[i][0], toks[j][1]
+        if j - i > 2 or not _in_hierarchy(text, s, e) or text[e - 1] == ".":
+            return None
+        if self.gaz.has(normalize(text[s:e])):
+            return None  # the exact spelling is known: the ordinary lookup takes it
+        hits = self.gaz.skeleton_ids(text[s:e])
+        if not hits:
+            return None
+        return j, Mention(s, e, text[s:e], normalize(text[s:e]), hits, flags={"variant"}, min_pop=0)
+
+    def _place_cue(self, toks: list[tuple[int, int, str]], a: int) -> bool:
+        """Is the word right before the name one that introduces a place ("in", "near", "в", "село")?"""
+        if a == 0:
+            return False
+        prev = toks[a - 1]
+        return toks[a][0] - prev[1] <= 2 and prev[2].lower() in self.cues.place_cues
+
+    def _weak_pop(self, text: str, toks: list[tuple[int, int, str]], a: int, b: int, cue: bool) -> int | None:
+        """How much corroboration a name that is no well-known place needs: None (none), a minimum
+        population in the document's main country, or -1 (reject). Capitalisation at a sentence's
+        start is no evidence of a name; in Russian, morphology tells common words and person names."""
+        initial = self._sentence_initial(text, toks[a][0])
+        if self.lang != "ru" or a != b:
+            return 0 if initial and not cue else None
+        kind = ru_word_kind(toks[a][2].rstrip("."))
+        if kind == "geo":
+            return None
+        if kind == "unknown":
+            return RU_WEAK_POP if initial and not cue else None
+        if kind == "common":
+            return 0 if cue else RU_WEAK_POP
+        # A person's name ("Динара", "на Абая" = the avenue named after the poet): only after "в", "село".
+        return RU_WEAK_POP if cue else -1
+
+    def _unit_flags(self, text: str, m: Mention) -> None:
+        """ "Sylhet city", "Kurigram district": the word after a name says which kind of place it is."""
+        nxt = re.match(r"\s+([a-zа-яё]+)", text[m.end:m.end + 20])
+        if not nxt:
+            return
+        w = nxt.group(1)
+        if w in self.cues.settlement_words:
+            m.flags.add("settlement")
+        elif w in self.cues.unit_words:
+            m.flags.add("unit")
 
     def _country(self, m: Mention) -> bool:
         return any(self.gaz.row(x)[9] == "country" for x in m.cands[:40])

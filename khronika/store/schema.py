@@ -156,3 +156,95 @@ audit = sa.Table(
 
 # Tables whose rows a run owns; their canonical rows make up the run digest.
 RUN_TABLES: tuple[sa.Table, ...] = (items, events, observations)
+
+# -- linking (migration 0002): incidents over events, narratives over claims --------------------------
+
+# One row per linked event: the record linking compares (JSON, written once) and its current incident.
+link_events = sa.Table(
+    "link_events",
+    metadata,
+    sa.Column("event_id", sa.String(64), primary_key=True),
+    sa.Column("doc_id", sa.String(64), sa.ForeignKey("documents.id"), nullable=False, index=True),
+    sa.Column("incident_id", sa.String(64), nullable=False, index=True),
+    sa.Column("start", sa.Integer, nullable=False),
+    sa.Column("end", sa.Integer, nullable=False),
+    sa.Column("day", sa.String(10)),
+    sa.Column("record", sa.JSON, nullable=False),
+    sa.Column("created_at", sa.String(40), nullable=False),
+)
+
+# Blocking keys each linked event emits (see khronika/link/blocking.py): the read-only index.
+link_keys = sa.Table(
+    "link_keys",
+    metadata,
+    sa.Column("key", sa.String(255), primary_key=True),
+    sa.Column("event_id", sa.String(64), primary_key=True),
+)
+
+incidents = sa.Table(
+    "incidents",
+    metadata,
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("type", sa.String(128), nullable=False),
+    sa.Column("subtype", sa.String(128), nullable=False),
+    sa.Column("family", sa.String(32), nullable=False),
+    sa.Column("first_day", sa.String(10), index=True),
+    sa.Column("last_day", sa.String(10)),
+    sa.Column("place", sa.Text),
+    sa.Column("lat", sa.Float),
+    sa.Column("lon", sa.Float),
+    sa.Column("n_members", sa.Integer, nullable=False),
+    sa.Column("n_documents", sa.Integer, nullable=False),
+    sa.Column("n_sources", sa.Integer, nullable=False),
+    sa.Column("best_evidence", sa.String(32)),
+    sa.Column("confidence", sa.Float, nullable=False),
+    sa.Column("summary", sa.JSON, nullable=False),  # sources, contradictions, members: displayed whole
+    sa.Column("updated_at", sa.String(40), nullable=False),
+)
+
+# Every version of every incident, including those a merge retired: the history of linking.
+incident_members = sa.Table(
+    "incident_members",
+    metadata,
+    sa.Column("incident_id", sa.String(64), primary_key=True),
+    sa.Column("version", sa.Integer, primary_key=True),
+    sa.Column("members", sa.JSON, nullable=False),  # event ids
+    sa.Column("replaces", sa.JSON, nullable=False),  # incident ids merged into this version
+    sa.Column("reason", sa.String(32), nullable=False),  # created, grown, merged, split, retired
+    sa.Column("doc_id", sa.String(64)),  # the document whose linking made this version
+    sa.Column("created_at", sa.String(40), nullable=False),
+)
+
+incident_links = sa.Table(
+    "incident_links",
+    metadata,
+    sa.Column("a_event", sa.String(64), primary_key=True),
+    sa.Column("b_event", sa.String(64), primary_key=True),
+    sa.Column("score", sa.Float, nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),  # confirmed | suggested
+    sa.Column("detail", sa.JSON, nullable=False),
+    sa.Column("created_at", sa.String(40), nullable=False),
+)
+
+narratives = sa.Table(
+    "narratives",
+    metadata,
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("topic", sa.String(64), nullable=False, index=True),  # "" when the claims have none
+    sa.Column("label", sa.Text, nullable=False),
+    sa.Column("n_claims", sa.Integer, nullable=False),
+    sa.Column("n_sources", sa.Integer, nullable=False),
+    sa.Column("summary", sa.JSON, nullable=False),
+    sa.Column("updated_at", sa.String(40), nullable=False),
+)
+
+narrative_claims = sa.Table(
+    "narrative_claims",
+    metadata,
+    sa.Column("claim_id", sa.String(64), primary_key=True),
+    sa.Column("doc_id", sa.String(64), sa.ForeignKey("documents.id"), nullable=False, index=True),
+    sa.Column("topic", sa.String(64), nullable=False, index=True),
+    sa.Column("narrative_id", sa.String(64), nullable=False, index=True),
+    sa.Column("record", sa.JSON, nullable=False),
+)

