@@ -162,7 +162,9 @@ def test_ingest_on_postgresql(pg_schema_url: str, texts: Path) -> None:
     assert json.loads(run("chronicle", "--db", pg_url, "--json")[1])
 
 
-def test_train_writes_to_the_user_folder_not_the_package(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_train_writes_to_the_user_folder_not_the_package(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("KHRONIKA_HOME", str(tmp_path / "home"))
     examples = ROOT / "khronika" / "data" / "events" / "examples.csv"
     code, output = run("train", str(examples))

@@ -21,6 +21,7 @@ from khronika import vocab
 from khronika.extract import actors as actor_mod
 from khronika.extract import fatalities as fat_mod
 from khronika.extract.prefilter import CueIndex, may_match, required
+from khronika.geo import place_in_span
 from khronika.model import Actor, Document, Event, PlaceRef, Statement, TimeRef, Victim
 from khronika.registry import component
 
@@ -680,7 +681,11 @@ class EventExtractor:
         days = [(t, d) for t in same if (d := _day(t, self.local_day))]
         found: tuple[TimeRef | None, str | None]
         if days:
-            found = min(days, key=lambda td: abs(td[0].start - ev.start))
+            # A date that opens the clause before the trigger ("On 5 May, X did Y") dates it; a date
+            # after the trigger is usually background ("... during the blockade of 8-9 May").
+            before = [td for td in days if td[0].start <= ev.start]
+            by_start = lambda td: td[0].start  # noqa: E731
+            found = max(before, key=by_start) if before else min(days, key=by_start)
         else:
             found = self._earlier_day(doc, cand)
         t, d = found
@@ -709,8 +714,9 @@ class EventExtractor:
     @staticmethod
     def _where(doc: Document, ev: Event, cand: _Cand) -> None:
         lo, hi = _statement_span(doc, doc.statement_at(ev.start), cand.unit)
-        same = [p for p in doc.places if lo <= p.start < hi and p.lat is not None]
-        p = _nearest(same, ev.start) if same else _doc_place(doc)
+        # The statement's most specific place ("in X village (Y district)" gives the village), not the
+        # nearest toponym; a statement that names none is about the document's main place.
+        p = place_in_span(doc, lo, hi) or _doc_place(doc)
         if p is not None:
             if not p.id:
                 p.assign_id(doc.id)
