@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -141,6 +142,21 @@ def extract(
         render_document(doc, out)
 
 
+def _read(
+    db: str | None, query: Callable[[Store], Any], as_json: bool, render: Callable[[Any], None]
+) -> None:
+    """The shape of every reading command: open the store, query, print JSON or text."""
+    try:
+        rows = query(_open(db))
+    except KhronikaError as e:
+        _fail(e)
+        return
+    if as_json:
+        _print_json(rows)
+    else:
+        render(rows)
+
+
 @app.command()
 def chronicle(
     since: Annotated[str | None, typer.Option(help="First day (YYYY-MM-DD).")] = None,
@@ -151,20 +167,12 @@ def chronicle(
     """Events by day: place, time, evidence level and speaker, each traceable to its document."""
     from .render import render_chronicle
 
-    try:
-        rows = _open(db).chronicle(since=since, until=until)
-    except KhronikaError as e:
-        _fail(e)
-        return
-    if as_json:
-        _print_json(rows)
-    else:
-        render_chronicle(rows, out)
+    _read(db, lambda s: s.chronicle(since=since, until=until), as_json, lambda r: render_chronicle(r, out))
 
 
 @app.command()
 def board(
-    place: Annotated[str | None, typer.Option(help="Only this place.")] = None,
+    place: Annotated[str | None, typer.Option(help="Only this place (and the places inside it).")] = None,
     at: Annotated[str | None, typer.Option(help="The state as of this date-time (ISO).")] = None,
     db: DbOpt = None,
     as_json: JsonOpt = False,
@@ -172,15 +180,7 @@ def board(
     """The situation board: the latest state of each service per place, with sources and conflicts."""
     from .render import render_board
 
-    try:
-        rows = _open(db).board(place=place, at=at)
-    except KhronikaError as e:
-        _fail(e)
-        return
-    if as_json:
-        _print_json(rows)
-    else:
-        render_board(rows, out)
+    _read(db, lambda s: s.board(place=place, at=at), as_json, lambda r: render_board(r, out))
 
 
 @app.command()
@@ -210,19 +210,9 @@ def show(
 @app.command()
 def documents(db: DbOpt = None, as_json: JsonOpt = False) -> None:
     """List stored documents."""
-    try:
-        rows = _open(db).documents()
-    except KhronikaError as e:
-        _fail(e)
-        return
-    if as_json:
-        _print_json(rows)
-        return
-    for r in rows:
-        out.print(
-            f"{r['id'][:12]}  {r.get('published') or '?':<10}  {r.get('lang')}  {r.get('title') or ''}",
-            highlight=False,
-        )
+    from .render import render_documents
+
+    _read(db, lambda s: s.documents(), as_json, lambda r: render_documents(r, out))
 
 
 @app.command()
@@ -230,16 +220,9 @@ def search(
     query: Annotated[str, typer.Argument(help="Words to find.")], db: DbOpt = None, as_json: JsonOpt = False
 ) -> None:
     """Full-text search over stored documents."""
-    try:
-        rows = _open(db).search(query)
-    except KhronikaError as e:
-        _fail(e)
-        return
-    if as_json:
-        _print_json(rows)
-        return
-    for r in rows:
-        out.print(f"{str(r.get('id', ''))[:12]}  {r.get('title') or ''}", highlight=False)
+    from .render import render_documents
+
+    _read(db, lambda s: s.search(query), as_json, lambda r: render_documents(r, out))
 
 
 @audit_app.command("verify")
@@ -320,7 +303,7 @@ def demo(db: DbOpt = None) -> None:
     """Ingest the shipped sample corpus and print the chronicle and the situation board."""
     from .corpus import corpus_dir
     from .ingest import jobs_from_manifest, run_jobs
-    from .render import render_board, render_chronicle
+    from .render import render_board, render_chronicle, render_incidents
 
     try:
         store = _open(db)
@@ -328,8 +311,11 @@ def demo(db: DbOpt = None) -> None:
         out.print(summary.line(), highlight=False)
         out.rule("Chronicle")
         render_chronicle(store.chronicle(), out)
-        out.rule("Situation board")
-        render_board(store.board(), out)
+        out.rule("Incidents reported by more than one account")
+        render_incidents(store.incidents(min_members=2), out)
+        out.rule("Situation board: Almaty")
+        render_board(store.board(place="Almaty"), out)
+        out.print("\nNext: `khronika show DOC_ID`, `khronika incidents`, `khronika board --json`.")
     except KhronikaError as e:
         _fail(e)
 
@@ -433,32 +419,12 @@ def incidents(
     as_json: JsonOpt = False,
 ) -> None:
     """Incidents: events of several reports linked together, with independent sources and contradictions."""
-    try:
-        store = _open(db)
-        rows = store.narratives() if narratives else store.incidents(min_members=min_members)
-    except KhronikaError as e:
-        _fail(e)
-        return
-    if as_json:
-        _print_json(rows)
-        return
+    from .render import render_incidents, render_narratives
+
     if narratives:
-        for n in rows:
-            out.print(f"{n['id'][:16]}  [{n['topic'] or '-'}] {n['label'][:80]}  claims={n['n_claims']} "
-                      f"sources={n['n_sources']} holders={', '.join(n['holders']) or '-'} "
-                      f"hedges={', '.join(n['hedges']) or '-'}", highlight=False)
-        return
-    for r in rows:
-        days = r["first_day"] if r["first_day"] == r["last_day"] else f"{r['first_day']}..{r['last_day']}"
-        out.print(f"[bold]{r['id'][:16]}[/bold] v{r['version']}  {days or 'undated'}  {r['subtype']}  "
-                  f"{r['place'] or '?'}  events={r['n_members']} sources={r['n_sources']} "
-                  f"best={r['best_evidence'] or '?'} conf={r['confidence']:.2f}", highlight=False)
-        for m in r["members"]:
-            line = f"    {m['doc_id'][:12]} {m['day'] or '?':<10} {m['evidence'] or '?':<9} {m['text'][:90]}"
-            out.print(line, highlight=False, markup=False)
-        for c in r["contradictions"]:
-            sides = " vs ".join(f"{s['value']} ({'; '.join(s['sources'])})" for s in c["sides"])
-            out.print(f"    [red]contradiction[/red] {c['field']}: {sides}", highlight=False)
+        _read(db, lambda s: s.narratives(), as_json, lambda r: render_narratives(r, out))
+    else:
+        _read(db, lambda s: s.incidents(min_members=min_members), as_json, lambda r: render_incidents(r, out))
 
 
 def main() -> None:

@@ -47,8 +47,14 @@ def render_chronicle(rows: list[dict[str, Any]], console: Console) -> None:
             )
 
 
-_STATE_STYLE = {"working": "green", "restored": "green", "degraded": "yellow", "down": "red",
-                "closed_preemptively": "magenta", "unknown": "dim"}
+_STATE_STYLE = {
+    "working": "green",
+    "restored": "green",
+    "degraded": "yellow",
+    "down": "red",
+    "closed_preemptively": "magenta",
+    "unknown": "dim",
+}
 
 
 def _state(state: str | None) -> str:
@@ -88,9 +94,11 @@ def _board_line(r: dict[str, Any]) -> list[str]:
     n = int(r.get("n_sources") or 0)
     notes = _qualifier_notes(r.get("qualifiers") or {})
     pad = " " * max(0, 20 - len(str(r.get("state") or "?")))  # markup has no width: pad by hand
-    head = (f"  {r.get('service', '?'):<20} {_state(r.get('state'))}{pad} {n} source{'s' if n != 1 else ''}, "
-            f"{_ev(r.get('evidence'))}, since {_when(r.get('since'))}"
-            + (f" — {'; '.join(notes)}" if notes else ""))
+    head = (
+        f"  {r.get('service', '?'):<20} {_state(r.get('state'))}{pad} {n} source{'s' if n != 1 else ''}, "
+        f"{_ev(r.get('evidence'))}, since {_when(r.get('since'))}"
+        + (f" — {'; '.join(notes)}" if notes else "")
+    )
     lines = [head]
     hist = r.get("history") or []
     if len(hist) > 1:
@@ -98,14 +106,19 @@ def _board_line(r: dict[str, Any]) -> list[str]:
         for h in hist:
             extra = _qualifier_notes(h.get("qualifiers") or {})
             when = f" {h['time']}" if h.get("time") else ""
-            steps.append(escape(f"{h['state']}{when} ({h.get('speaker') or 'author'}")
-                         + (f"; {', '.join(extra)}" if extra else "") + ")")
+            steps.append(
+                escape(f"{h['state']}{when} ({h.get('speaker') or 'author'}")
+                + (f"; {', '.join(extra)}" if extra else "")
+                + ")"
+            )
         lines.append("      history: " + " → ".join(steps))
     for c in r.get("conflicts") or []:
         text = " ".join(str(c.get("text") or "").split())
         text = text if len(text) <= 90 else text[:89] + "…"
-        lines.append(f"      [bold]conflict:[/bold] {_state(c.get('state'))} — {escape(_who(c))}, "
-                     f"{_ev(c.get('evidence'))} «{escape(text)}»")
+        lines.append(
+            f"      [bold]conflict:[/bold] {_state(c.get('state'))} — {escape(_who(c))}, "
+            f"{_ev(c.get('evidence'))} «{escape(text)}»"
+        )
     return lines
 
 
@@ -172,3 +185,45 @@ def render_document(doc: Document, console: Console) -> None:
             console.print(
                 f"  {v.name or v.count or '?'}: {v.fate} — {v.circumstances or ''}", highlight=False
             )
+
+
+def render_documents(rows: list[dict[str, Any]], console: Console) -> None:
+    if not rows:
+        console.print("(no documents)")
+    for r in rows:
+        line = f"{str(r.get('id', ''))[:12]}  {r.get('published') or '?':<10}  {r.get('lang') or '':<3} "
+        console.print(line + (r.get("title") or ""), highlight=False, markup=False)
+
+
+def render_incidents(rows: list[dict[str, Any]], console: Console) -> None:
+    if not rows:
+        console.print("(no incidents: ingest reports first)")
+    for r in rows:
+        days = r["first_day"] if r["first_day"] == r["last_day"] else f"{r['first_day']}..{r['last_day']}"
+        console.print(
+            f"[bold]{r['id'][:16]}[/bold] v{r['version']}  {days or 'undated'}  {escape(str(r['subtype']))}  "
+            f"{escape(str(r['place'] or '?'))}  events={r['n_members']} sources={r['n_sources']} "
+            f"best={r['best_evidence'] or '?'} conf={r['confidence']:.2f}",
+            highlight=False,
+        )
+        for m in r["members"]:
+            line = f"    {m['doc_id'][:12]} {m['day'] or '?':<10} {m['evidence'] or '?':<9} {m['text'][:90]}"
+            console.print(line, highlight=False, markup=False)
+        for c in r["contradictions"]:
+            sides = " vs ".join(f"{s['value']} ({'; '.join(s['sources'])})" for s in c["sides"])
+            console.print(
+                f"    [red]contradiction[/red] {escape(c['field'])}: {escape(sides)}", highlight=False
+            )
+
+
+def render_narratives(rows: list[dict[str, Any]], console: Console) -> None:
+    if not rows:
+        console.print("(no narratives)")
+    for n in rows:
+        console.print(
+            f"{n['id'][:16]}  [{n['topic'] or '-'}] {n['label'][:80]}  claims={n['n_claims']} "
+            f"sources={n['n_sources']} holders={', '.join(n['holders']) or '-'} "
+            f"hedges={', '.join(n['hedges']) or '-'}",
+            highlight=False,
+            markup=False,
+        )
