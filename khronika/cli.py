@@ -303,7 +303,8 @@ def demo(db: DbOpt = None) -> None:
     """Ingest the shipped sample corpus and print the chronicle and the situation board."""
     from .corpus import corpus_dir
     from .ingest import jobs_from_manifest, run_jobs
-    from .render import render_board, render_chronicle, render_incidents
+    from .register import register
+    from .render import render_board, render_chronicle, render_incidents, render_register
 
     try:
         store = _open(db)
@@ -313,6 +314,8 @@ def demo(db: DbOpt = None) -> None:
         render_chronicle(store.chronicle(), out)
         out.rule("Incidents reported by more than one account")
         render_incidents(store.incidents(min_members=2), out)
+        out.rule("Casualty register")
+        render_register(register(store.victim_rows()), out)
         out.rule("Situation board: Almaty")
         render_board(store.board(place="Almaty"), out)
         out.print("\nNext: `khronika show DOC_ID`, `khronika incidents`, `khronika board --json`.")
@@ -425,6 +428,19 @@ def incidents(
         _read(db, lambda s: s.narratives(), as_json, lambda r: render_narratives(r, out))
     else:
         _read(db, lambda s: s.incidents(min_members=min_members), as_json, lambda r: render_incidents(r, out))
+
+
+@app.command()
+def victims(db: DbOpt = None, as_json: JsonOpt = False) -> None:
+    """The casualty register: each named or counted person, with fate, date, place and sources.
+
+    Name variants merge across scripts ("Saken Bitaev" = "Сакен Битаев"); a surname alone merges only
+    within one document, or where date and place agree as well.
+    """
+    from .register import register
+    from .render import render_register
+
+    _read(db, lambda s: register(s.victim_rows()), as_json, lambda r: render_register(r, out))
 
 
 def main() -> None:

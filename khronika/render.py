@@ -227,3 +227,28 @@ def render_narratives(rows: list[dict[str, Any]], console: Console) -> None:
             highlight=False,
             markup=False,
         )
+
+
+def render_register(rows: list[dict[str, Any]], console: Console) -> None:
+    if not rows:
+        console.print("(no victims reported)")
+    for r in rows:
+        who = r["name"] or f"{r['count']} unnamed"
+        when = r["date"] or (" / ".join(r["dates"]) + " (sources differ)" if r["dates"] else "date unknown")
+        where = r["place"] or (" / ".join(r["places"]) if r["places"] else "place unknown")
+        also = (
+            f" (also written {', '.join(v for v in r['variants'] if v != r['name'])})"
+            if len(r["variants"]) > 1
+            else ""
+        )
+        console.print(
+            f"{who}{also}: {r['fate']} — {when} — {where} — {r['n_documents']} document(s)",
+            highlight=False,
+            markup=False,
+        )
+        if r["perpetrator"] or r["circumstances"]:
+            console.print(
+                f"    by {r['perpetrator'] or '?'}; {r['circumstances'] or ''}", highlight=False, markup=False
+            )
+        if r["needs"]:
+            console.print(f"    needs: {', '.join(r['needs'])}", highlight=False, markup=False)

@@ -35,6 +35,9 @@ _POS_DECAY = 0.5
 _SHORT_UNIT = 900  # characters; a unit this short is read as one episode for counting casualties
 # Sub-types that by definition have no deaths: a protest with deaths is coded otherwise (ACLED).
 _NO_DEATHS = ("Peaceful protest", "Protest with intervention")
+_VIOLENT_TYPES = ("Violence against civilians", "Battles", "Riots", "Explosions/Remote violence")
+_KILLING = "attack"  # vocab id of the event a named victim's killing makes
+_VICTIM_SALIENCE = 1.0
 _BELIEF = "belief"  # vocab/evidence.yaml: an opinion or guess, not an observation
 _BELIEF_CONFIDENCE = 0.3  # an event read from an opinion is a lead to check, not a finding
 _FAMILY_FACTOR = {"acled": 1.0, "other": 0.95, "disruption": 0.35}
@@ -482,15 +485,78 @@ def _place_dict(p: PlaceRef) -> dict[str, Any]:
     }
 
 
+@dataclass(frozen=True)
+class _Destination:
+    """How a language marks a toponym as where someone went rather than where something happened."""
+
+    before: re.Pattern[str] | None
+    case: str | None  # a pymorphy grammeme the toponym must bear ("accs": "в Астану", not "в Астане")
+
+
+@lru_cache(maxsize=8)
+def _destination(lang: str) -> _Destination:
+    pack = langpacks.load(lang, "events")
+    before = pack.get("destination_before")
+    return _Destination(re.compile(str(before), re.I) if before else None, pack.get("destination_case"))
+
+
+@lru_cache(maxsize=1)
+def _morph() -> Any:
+    import pymorphy3
+
+    return pymorphy3.MorphAnalyzer()
+
+
+@lru_cache(maxsize=4096)
+def _only_case(word: str, case: str) -> bool:
+    """Every reading of the word has that case (an ambiguous form is no evidence of motion)."""
+    try:
+        parses = _morph().parse(word)
+    except Exception:
+        return False
+    return bool(parses) and all(case in p.tag for p in parses)
+
+
+def _is_destination(doc: Document, p: PlaceRef) -> bool:
+    d = _destination(doc.lang)
+    if d.before is None or not d.before.search(doc.text[max(0, p.start - 24) : p.start]):
+        return False
+    if d.case is None:
+        return True
+    words = doc.text[p.start : p.end].split()
+    return bool(words) and _only_case(words[0], d.case)
+
+
 def _doc_place(doc: Document) -> PlaceRef | None:
-    """The document's most frequent resolved place, ties broken by first mention."""
+    """The document's most frequent resolved place, ties broken by first mention.
+
+    A place named only as where someone went or wrote to ("сообщения брату в Астану") tells nothing
+    about where the document's events happened, so it is no fallback.
+    """
     res = [p for p in doc.places if p.lat is not None and p.lon is not None]
+    if not res:
+        return None
+    dest = {id(p) for p in res if _is_destination(doc, p)}
+    keys_here = {p.place_id or p.name or p.text for p in res if id(p) not in dest}
+    res = [p for p in res if (p.place_id or p.name or p.text) in keys_here]
     if not res:
         return None
     counts: dict[str, int] = {}
     for p in res:
         counts[p.place_id or p.name or p.text] = counts.get(p.place_id or p.name or p.text, 0) + 1
     return max(res, key=lambda p: (counts[p.place_id or p.name or p.text], -p.start))
+
+
+@lru_cache(maxsize=8)
+def _victim_killing(lang: str) -> re.Pattern[str] | None:
+    pats = langpacks.load(lang, "events").get("victim_killing") or []
+    return _compile(pats) if pats else None
+
+
+def _sentence_around(text: str, pos: int) -> tuple[int, int]:
+    a = max(text.rfind(". ", 0, pos), text.rfind("\n", 0, pos)) + 1
+    b = min((x for x in (text.find(". ", pos), text.find("\n", pos)) if x >= 0), default=len(text))
+    return a, b
 
 
 # ----------------------------------------------------------------------------- the component
@@ -558,8 +624,10 @@ class EventExtractor:
         cands = self._candidates(doc, r, lang)
         events = [self._event(doc, lang, c, cands) for c in cands]
         self._retype_with_user_model(doc, events)
+        victims = self._victims(doc, lang, events)
+        events.extend(self._victim_events(doc, lang, victims, events))
         doc.events.extend(events)
-        doc.victims.extend(self._victims(doc, lang, events))
+        doc.victims.extend(victims)
 
     # -- candidates
     def _candidates(self, doc: Document, r: Rules, lang: str) -> list[_Cand]:
@@ -721,6 +789,59 @@ class EventExtractor:
             if not p.id:
                 p.assign_id(doc.id)
             ev.place_id, ev.location = p.id, _place_dict(p)
+
+    def _victim_events(
+        self, doc: Document, lang: str, victims: list[Victim], events: list[Event]
+    ) -> list[Event]:
+        """A named victim's killing is an event of its statement, with the victim's death counted.
+
+        Where the statement already holds a violent event, that event counts the death (if it counted
+        none); otherwise the killing yields a Violence against civilians / Attack event on the name.
+        """
+        kill = _victim_killing(lang)
+        out: list[Event] = []
+        units = _units(doc)
+        for v in victims:
+            if v.fate != "killed" or not v.name or kill is None:
+                continue
+            stmt = doc.statement_at(v.start)
+            lo, hi = (stmt.start, stmt.end) if stmt is not None else _sentence_around(doc.text, v.start)
+            if not kill.search(doc.text[lo:hi]):
+                continue  # a death with no killing named ("he died in hospital") is no attack
+            same = [e for e in (*events, *out) if lo <= e.start < hi and e.type in _VIOLENT_TYPES]
+            if same:
+                for e in same:
+                    if not e.fatalities and e.subtype not in _NO_DEATHS:
+                        e.fatalities = v.count or 1
+                continue
+            ev = self._killing_event(doc, v, lo, units)
+            if v.place_id is None:
+                v.place_id = ev.place_id
+            out.append(ev)
+        return out
+
+    def _killing_event(self, doc: Document, v: Victim, lo: int, units: list[_Unit]) -> Event:
+        st = taxonomy()[_KILLING]
+        unit = next((u for u in units if u.start <= v.start < u.end), _Unit(0, len(doc.text), None))
+        ev = Event(
+            start=v.start,
+            end=v.end,
+            extractor=TAG,
+            confidence=round(min(0.6, v.confidence), 3),
+            statement_id=v.statement_id,
+            evidence=v.evidence,
+            type=st.type,
+            subtype=st.name,
+            family=st.family,
+            # below a cued event of the same document: the victim is a detail unless nothing else is told
+            salience=round(_VICTIM_SALIENCE * _evidence_weight(v.evidence), 4),
+            actors=[Actor(name=v.perpetrator)] if v.perpetrator else [],
+            fatalities=v.count or 1,
+        )
+        cand = _Cand(Candidate(_KILLING, 0.0, v.start - lo, v.end - lo, 0), lo, lo, 0, unit, 0.0, (lo, lo))
+        self._when(doc, ev, cand)
+        self._where(doc, ev, cand)
+        return ev
 
     def _retype_with_user_model(self, doc: Document, events: list[Event]) -> None:
         if self.user_model is None or not events:

@@ -182,6 +182,10 @@ class CasualtyReader:
         self.injury_before = re.compile(
             rf"\b{c['injure_verbs']}\s+(?:at least\s+)?(?P<n>{num})(?:\s+{gap}{noun})?", f
         )
+        self.noun_rx = re.compile(rf"\b{noun}", f)
+        # "a"/"an" read as 1 only when it counts victims: in "a local site, 12 people were killed" the
+        # article opens an unrelated noun phrase that the list pattern swept in.
+        self.articles = {str(a).lower() for a in langpacks.load(lang, "numbers").get("articles", [])}
         self.singular = re.compile(c["singular"], f) if c.get("singular") else None
         self.plural = re.compile(c["plural"], f) if c.get("plural") else None
         self.left_dead = re.compile(c["left_dead"], f) if c.get("left_dead") else None
@@ -267,6 +271,8 @@ class CasualtyReader:
                 re.I,
             ):
                 continue  # a breakdown of the figure just given, not another group
+            if len(chunks) > 1 and self._bare_article(ch):
+                continue
             v = self.numbers.value(ch)
             if v is not None:
                 out.append(v)
@@ -275,6 +281,12 @@ class CasualtyReader:
             whole = self.numbers.value(rng.group(0))
             return [whole] if whole else out
         return out
+
+
+    def _bare_article(self, chunk: str) -> bool:
+        """A list element counted only by an article and naming no victim ("a news site")."""
+        words = chunk.split()
+        return bool(words) and words[0].lower() in self.articles and not self.noun_rx.search(chunk)
 
 
 def _dedupe(ms: list[Mention]) -> list[Mention]:

@@ -41,6 +41,7 @@ from ..model import (
     Testimony,
     TimeRef,
 )
+from ..register import VictimRow
 from . import audit as audit_mod
 from .audit import VerifyResult
 from .schema import audit, documents, events, items, observations, runs
@@ -67,7 +68,7 @@ def resolve_url(url: str | None) -> str:
     url = url or os.environ.get("KHRONIKA_DB") or DEFAULT_URL
     for bare in ("postgresql://", "postgres://"):
         if url.startswith(bare):
-            return "postgresql+psycopg://" + url[len(bare):]
+            return "postgresql+psycopg://" + url[len(bare) :]
     return url
 
 
@@ -222,28 +223,54 @@ class _Rows:
         out = []
         for layer in LAYERS:
             for i, it in enumerate(getattr(self.doc, layer)):
-                out.append(audit_mod.norm_row(items, {
-                    "run_id": self.run_id, "id": it.id, "doc_id": self.doc.id, "kind": it.kind, "ord": i,
-                    "start": it.start, "end": it.end, "extractor": it.extractor,
-                    "confidence": it.confidence, "evidence": getattr(it, "evidence", None),
-                    "data": it.to_json(),
-                }))
+                out.append(
+                    audit_mod.norm_row(
+                        items,
+                        {
+                            "run_id": self.run_id,
+                            "id": it.id,
+                            "doc_id": self.doc.id,
+                            "kind": it.kind,
+                            "ord": i,
+                            "start": it.start,
+                            "end": it.end,
+                            "extractor": it.extractor,
+                            "confidence": it.confidence,
+                            "evidence": getattr(it, "evidence", None),
+                            "data": it.to_json(),
+                        },
+                    )
+                )
         return out
 
     def event_rows(self) -> list[dict[str, Any]]:
         out = []
         for ev in self.doc.events:
             tr = self.get(ev.time_id, TimeRef)
-            out.append(audit_mod.norm_row(events, {
-                "run_id": self.run_id, "id": ev.id, "doc_id": self.doc.id, "type": ev.type,
-                "subtype": ev.subtype, "family": ev.family, "date": ev.date,
-                "time_text": tr.text if tr else None, "time_begin": _utc(tr.begin) if tr else None,
-                **self.place(ev.place_id, ev.location),
-                "evidence": self.evidence(ev.evidence, ev.statement_id),
-                "speaker": self.speaker(ev.statement_id), "fatalities": ev.fatalities,
-                "start": ev.start, "end": ev.end, "confidence": ev.confidence,
-                "snippet": self.snippet(ev, ev.statement_id),
-            }))
+            out.append(
+                audit_mod.norm_row(
+                    events,
+                    {
+                        "run_id": self.run_id,
+                        "id": ev.id,
+                        "doc_id": self.doc.id,
+                        "type": ev.type,
+                        "subtype": ev.subtype,
+                        "family": ev.family,
+                        "date": ev.date,
+                        "time_text": tr.text if tr else None,
+                        "time_begin": _utc(tr.begin) if tr else None,
+                        **self.place(ev.place_id, ev.location),
+                        "evidence": self.evidence(ev.evidence, ev.statement_id),
+                        "speaker": self.speaker(ev.statement_id),
+                        "fatalities": ev.fatalities,
+                        "start": ev.start,
+                        "end": ev.end,
+                        "confidence": ev.confidence,
+                        "snippet": self.snippet(ev, ev.statement_id),
+                    },
+                )
+            )
         return out
 
     def observation_rows(self) -> list[dict[str, Any]]:
@@ -255,28 +282,53 @@ class _Rows:
                 end = _utc(tr.until) if tr and tr.until else begin
             else:
                 begin, end = _day_period(self.doc)
-            out.append(audit_mod.norm_row(observations, {
-                "run_id": self.run_id, "id": ob.id, "doc_id": self.doc.id, "service": ob.service,
-                "state": ob.state, "date": _local_day(begin, self.doc.tz),
-                "time_text": tr.text if tr else None, "period_begin": begin, "period_end": end,
-                **self.place(ob.place_id, None),
-                # The gazetteer id, not the PlaceRef's item id: the board rolls places up by it.
-                "place_id": pr.place_id if (pr := self.get(ob.place_id, PlaceRef)) else None,
-                "evidence": self.evidence(ob.evidence, ob.statement_id),
-                "speaker": self.speaker(ob.statement_id), "start": ob.start, "end": ob.end,
-                "confidence": ob.confidence, "snippet": self.snippet(ob, ob.statement_id),
-                "qualifiers": ob.qualifiers,
-            }))
+            out.append(
+                audit_mod.norm_row(
+                    observations,
+                    {
+                        "run_id": self.run_id,
+                        "id": ob.id,
+                        "doc_id": self.doc.id,
+                        "service": ob.service,
+                        "state": ob.state,
+                        "date": _local_day(begin, self.doc.tz),
+                        "time_text": tr.text if tr else None,
+                        "period_begin": begin,
+                        "period_end": end,
+                        **self.place(ob.place_id, None),
+                        # The gazetteer id, not the PlaceRef's item id: the board rolls places up by it.
+                        "place_id": pr.place_id if (pr := self.get(ob.place_id, PlaceRef)) else None,
+                        "evidence": self.evidence(ob.evidence, ob.statement_id),
+                        "speaker": self.speaker(ob.statement_id),
+                        "start": ob.start,
+                        "end": ob.end,
+                        "confidence": ob.confidence,
+                        "snippet": self.snippet(ob, ob.statement_id),
+                        "qualifiers": ob.qualifiers,
+                    },
+                )
+            )
         return out
 
 
 def _document_row(doc: Document, raw: bytes, sha: str) -> dict[str, Any]:
     p = doc.provenance
     return {
-        "id": doc.id, "sha256": sha, "raw": raw, "text": doc.text, "lang": doc.lang,
-        "lang_confidence": float(doc.lang_confidence), "published": doc.published, "tz": doc.tz,
-        "title": doc.title, "channel": p.channel, "source": p.source, "sender": p.sender,
-        "message_id": p.message_id, "filename": p.filename, "received_at": p.received_at,
+        "id": doc.id,
+        "sha256": sha,
+        "raw": raw,
+        "text": doc.text,
+        "lang": doc.lang,
+        "lang_confidence": float(doc.lang_confidence),
+        "published": doc.published,
+        "tz": doc.tz,
+        "title": doc.title,
+        "channel": p.channel,
+        "source": p.source,
+        "sender": p.sender,
+        "message_id": p.message_id,
+        "filename": p.filename,
+        "received_at": p.received_at,
         "created_at": audit_mod.utc_now(),
     }
 
@@ -394,8 +446,9 @@ class Store:
         doc.assign_ids()
         with self._write() as conn:
             stored = conn.execute(sa.select(documents.c.text).where(documents.c.id == doc.id)).first()
-            current = conn.execute(sa.select(runs.c.id).where(
-                runs.c.doc_id == doc.id, runs.c.superseded_by.is_(None))).scalar()
+            current = conn.execute(
+                sa.select(runs.c.id).where(runs.c.doc_id == doc.id, runs.c.superseded_by.is_(None))
+            ).scalar()
             if stored is not None and not reprocess:
                 return SaveResult(doc.id, str(current or ""), created=False, superseded=None)
             if stored is None:
@@ -404,8 +457,10 @@ class Store:
                 doc_digest = audit_mod.document_digest(audit_mod.norm_row(documents, doc_row))
             else:
                 if stored.text != doc.text:
-                    raise StoreError(f"document {doc.id}: text differs from the stored text; "
-                                     "offsets would not match (store it as a new document)")
+                    raise StoreError(
+                        f"document {doc.id}: text differs from the stored text; "
+                        "offsets would not match (store it as a new document)"
+                    )
                 doc_digest = str(audit_mod.read_document_digest(conn, doc.id))
             run_id = self._write_run(conn, doc, current, doc_digest)
         return SaveResult(doc.id, run_id, created=stored is None, superseded=current)
@@ -416,23 +471,42 @@ class Store:
         try:
             item_rows, event_rows, obs_rows = rows.item_rows(), rows.event_rows(), rows.observation_rows()
             digest = audit_mod.rows_digest(
-                {"items": item_rows, "events": event_rows, "observations": obs_rows})
+                {"items": item_rows, "events": event_rows, "observations": obs_rows}
+            )
         except (TypeError, ValueError) as e:  # NaN, or a value JSON cannot hold
             raise StoreError(f"document {doc.id}: an item cannot be stored: {e}") from e
         pipeline = list(doc.pipeline)
         meta = {"published": doc.published, "lang": doc.lang, "tz": doc.tz}
         if previous:  # first, so the new run is the only current one when it is inserted
             conn.execute(sa.update(runs).where(runs.c.id == previous).values(superseded_by=run_id))
-        conn.execute(sa.insert(runs).values(id=run_id, doc_id=doc.id, pipeline=pipeline, meta=meta,
-                                            digest=digest, created_at=audit_mod.utc_now(),
-                                            superseded_by=None))
+        conn.execute(
+            sa.insert(runs).values(
+                id=run_id,
+                doc_id=doc.id,
+                pipeline=pipeline,
+                meta=meta,
+                digest=digest,
+                created_at=audit_mod.utc_now(),
+                superseded_by=None,
+            )
+        )
         for table, table_rows in ((items, item_rows), (events, event_rows), (observations, obs_rows)):
             if table_rows:
                 conn.execute(sa.insert(table), table_rows)
-        audit_mod.append_entry(conn, "run", {
-            "doc_id": doc.id, "run_id": run_id, "pipeline": pipeline, "meta": meta, "digest": digest,
-            "doc_digest": doc_digest, "supersedes": previous, "n_items": len(item_rows),
-        })
+        audit_mod.append_entry(
+            conn,
+            "run",
+            {
+                "doc_id": doc.id,
+                "run_id": run_id,
+                "pipeline": pipeline,
+                "meta": meta,
+                "digest": digest,
+                "doc_digest": doc_digest,
+                "supersedes": previous,
+                "n_items": len(item_rows),
+            },
+        )
         return run_id
 
     def load_document(self, doc_id: str) -> Document:
@@ -441,16 +515,34 @@ class Store:
             row = conn.execute(sa.select(documents).where(documents.c.id == doc_id)).first()
             if row is None:
                 raise StoreError(f"no document {doc_id!r}")
-            run = conn.execute(sa.select(runs).where(runs.c.doc_id == doc_id,
-                                                     runs.c.superseded_by.is_(None))).first()
-            item_rows = [] if run is None else conn.execute(
-                sa.select(items.c.kind, items.c.ord, items.c.data).where(items.c.run_id == run.id)).all()
+            run = conn.execute(
+                sa.select(runs).where(runs.c.doc_id == doc_id, runs.c.superseded_by.is_(None))
+            ).first()
+            item_rows = (
+                []
+                if run is None
+                else conn.execute(
+                    sa.select(items.c.kind, items.c.ord, items.c.data).where(items.c.run_id == run.id)
+                ).all()
+            )
         doc = Document(
-            text=row.text, raw=bytes(row.raw), sha256=row.sha256, id=row.id, lang=row.lang,
-            lang_confidence=row.lang_confidence, published=row.published, tz=row.tz, title=row.title,
-            provenance=Provenance(channel=row.channel, source=row.source, sender=row.sender,
-                                  message_id=row.message_id, filename=row.filename,
-                                  received_at=row.received_at),
+            text=row.text,
+            raw=bytes(row.raw),
+            sha256=row.sha256,
+            id=row.id,
+            lang=row.lang,
+            lang_confidence=row.lang_confidence,
+            published=row.published,
+            tz=row.tz,
+            title=row.title,
+            provenance=Provenance(
+                channel=row.channel,
+                source=row.source,
+                sender=row.sender,
+                message_id=row.message_id,
+                filename=row.filename,
+                received_at=row.received_at,
+            ),
             pipeline=list(run.pipeline) if run is not None else [],
         )
         if run is not None and run.meta:  # the metadata of the current run wins over the first ingest's
@@ -476,17 +568,39 @@ class Store:
 
     def documents(self, limit: int | None = None) -> list[dict[str, Any]]:
         """One summary per document, in the order they were stored."""
-        n_events = (sa.select(events.c.doc_id, sa.func.count().label("n"))
-                    .where(events.c.run_id.in_(self._current_runs()))
-                    .group_by(events.c.doc_id).subquery())
-        q = (sa.select(documents.c.id, documents.c.title, documents.c.lang, documents.c.published,
-                       documents.c.source, documents.c.channel, sa.func.coalesce(n_events.c.n, 0).label("n"))
-             .outerjoin(n_events, n_events.c.doc_id == documents.c.id)
-             .order_by(documents.c.created_at, documents.c.id).limit(limit))
+        n_events = (
+            sa.select(events.c.doc_id, sa.func.count().label("n"))
+            .where(events.c.run_id.in_(self._current_runs()))
+            .group_by(events.c.doc_id)
+            .subquery()
+        )
+        q = (
+            sa.select(
+                documents.c.id,
+                documents.c.title,
+                documents.c.lang,
+                documents.c.published,
+                documents.c.source,
+                documents.c.channel,
+                sa.func.coalesce(n_events.c.n, 0).label("n"),
+            )
+            .outerjoin(n_events, n_events.c.doc_id == documents.c.id)
+            .order_by(documents.c.created_at, documents.c.id)
+            .limit(limit)
+        )
         with self._engine.connect() as conn:
-            return [{"id": r.id, "title": r.title, "lang": r.lang, "published": r.published,
-                     "source": r.source, "channel": r.channel, "n_events": int(r.n)}
-                    for r in conn.execute(q)]
+            return [
+                {
+                    "id": r.id,
+                    "title": r.title,
+                    "lang": r.lang,
+                    "published": r.published,
+                    "source": r.source,
+                    "channel": r.channel,
+                    "n_events": int(r.n),
+                }
+                for r in conn.execute(q)
+            ]
 
     def runs(self, doc_id: str) -> list[dict[str, Any]]:
         """Every run over a document, oldest first (the current one has superseded_by None)."""
@@ -510,15 +624,34 @@ class Store:
             q = q.where(e.c.date <= until[:10])
         q = q.order_by(e.c.date.is_(None), e.c.date, e.c.doc_id, e.c.start, e.c.id)
         with self._engine.connect() as conn:
-            return [{"date": r.date, "type": r.type, "subtype": r.subtype, "family": r.family,
-                     "place": r.place, "place_id": r.place_id, "lat": r.lat, "lon": r.lon,
-                     "time": r.time_text, "time_begin": r.time_begin, "evidence": r.evidence,
-                     "speaker": r.speaker, "fatalities": r.fatalities, "confidence": r.confidence,
-                     "doc_id": r.doc_id, "event_id": r.id, "start": r.start, "end": r.end, "text": r.snippet}
-                    for r in conn.execute(q)]
+            return [
+                {
+                    "date": r.date,
+                    "type": r.type,
+                    "subtype": r.subtype,
+                    "family": r.family,
+                    "place": r.place,
+                    "place_id": r.place_id,
+                    "lat": r.lat,
+                    "lon": r.lon,
+                    "time": r.time_text,
+                    "time_begin": r.time_begin,
+                    "evidence": r.evidence,
+                    "speaker": r.speaker,
+                    "fatalities": r.fatalities,
+                    "confidence": r.confidence,
+                    "doc_id": r.doc_id,
+                    "event_id": r.id,
+                    "start": r.start,
+                    "end": r.end,
+                    "text": r.snippet,
+                }
+                for r in conn.execute(q)
+            ]
 
-    def board(self, *, place: str | None = None, at: str | None = None,
-              tz: str = "Asia/Almaty") -> list[dict[str, Any]]:
+    def board(
+        self, *, place: str | None = None, at: str | None = None, tz: str = "Asia/Almaty"
+    ) -> list[dict[str, Any]]:
         """The situation board as of `at` (naive values and bare dates are in `tz`); see khronika.board.
 
         One entry per (service, place): the state, since when it holds, how many sources (speakers of
@@ -529,8 +662,7 @@ class Store:
         """
         o, d = observations, documents
         origin = sa.func.coalesce(d.c.source, d.c.sender).label("doc_source")
-        q = (sa.select(o, origin).join(d, d.c.id == o.c.doc_id)
-             .where(o.c.run_id.in_(self._current_runs())))
+        q = sa.select(o, origin).join(d, d.c.id == o.c.doc_id).where(o.c.run_id.in_(self._current_runs()))
         if at:
             q = q.where(o.c.period_begin <= _cutoff(at, tz))
         scope = board_mod.resolve_scope(place) if place else None
@@ -560,11 +692,14 @@ class Store:
         sql = sa.text(
             "SELECT f.doc_id, d.title, snippet(documents_fts, 2, '[', ']', '…', 16) AS snip, f.rank AS rank "
             "FROM documents_fts f JOIN documents d ON d.id = f.doc_id "
-            "WHERE documents_fts MATCH :m ORDER BY f.rank LIMIT :n")
+            "WHERE documents_fts MATCH :m ORDER BY f.rank LIMIT :n"
+        )
         rows = conn.execute(sql, {"m": match, "n": limit})
         # FTS5's bm25 rank is lower-is-better; flip it so both engines rank higher-is-better
-        return [{"doc_id": r.doc_id, "id": r.doc_id, "title": r.title, "snippet": r.snip,
-                 "rank": -float(r.rank)} for r in rows]
+        return [
+            {"doc_id": r.doc_id, "id": r.doc_id, "title": r.title, "snippet": r.snip, "rank": -float(r.rank)}
+            for r in rows
+        ]
 
     @staticmethod
     def _search_pg(conn: Connection, words: str, limit: int) -> list[dict[str, Any]]:
@@ -575,11 +710,49 @@ class Store:
             "       ts_headline(CASE d.lang WHEN 'en' THEN 'english' WHEN 'ru' THEN 'russian' "
             "                   ELSE 'simple' END::regconfig, d.text, query.tq, "
             "                   'StartSel=[, StopSel=], MaxWords=20, MinWords=8') AS snip "
-            "FROM documents d, query WHERE d.tsv @@ query.tq ORDER BY rank DESC, d.id LIMIT :n")
-        return [{"doc_id": r.id, "id": r.id, "title": r.title, "snippet": r.snip, "rank": float(r.rank)}
-                for r in conn.execute(sql, {"q": words, "n": limit})]
+            "FROM documents d, query WHERE d.tsv @@ query.tq ORDER BY rank DESC, d.id LIMIT :n"
+        )
+        return [
+            {"doc_id": r.id, "id": r.id, "title": r.title, "snippet": r.snip, "rank": float(r.rank)}
+            for r in conn.execute(sql, {"q": words, "n": limit})
+        ]
 
     # -- audit ---------------------------------------------------------------------------------------
+
+    def victim_rows(self) -> list[VictimRow]:
+        """Victim mentions of the current runs, with their day and place read from the same run."""
+        from ..timex import local_day
+
+        with self._engine.connect() as conn:
+            q = sa.select(items.c.doc_id).where(
+                items.c.kind == "victim", items.c.run_id.in_(self._current_runs())
+            )
+            doc_ids = sorted(set(conn.execute(q).scalars()))
+        rows: list[VictimRow] = []
+        for doc_id in doc_ids:
+            doc = self.load_document(doc_id)
+            times = {t.id: t for t in doc.times}
+            places = {p.id: p for p in doc.places}
+            for v in doc.victims:
+                t = times.get(v.time_id or "")
+                p = places.get(v.place_id or "")
+                rows.append(
+                    VictimRow(
+                        doc_id=doc.id,
+                        item_id=v.id,
+                        name=v.name,
+                        fate=v.fate,
+                        date=local_day(t) if t else None,
+                        place=(p.name or p.text) if p else None,
+                        perpetrator=v.perpetrator,
+                        circumstances=v.circumstances,
+                        evidence=v.evidence,
+                        needs=list(v.needs),
+                        count=v.count,
+                        source=doc.provenance.source or doc.title,
+                    )
+                )
+        return rows
 
     def audit_append(self, kind: str, payload: dict[str, Any]) -> int:
         """Append an entry (e.g. a review decision) to the chain; returns its seq."""
@@ -656,8 +829,9 @@ class Store:
         with self._write() as conn:
             inc.unlink_document(conn, doc_id, cfg)
 
-    def incidents(self, *, min_members: int = 1, since: str | None = None,
-                  until: str | None = None) -> list[dict[str, Any]]:
+    def incidents(
+        self, *, min_members: int = 1, since: str | None = None, until: str | None = None
+    ) -> list[dict[str, Any]]:
         """Incidents by first day: members, independent sources, best evidence, contradictions."""
         from . import incidents as inc
 
