@@ -9,7 +9,7 @@ import pytest
 from khronika import vocab
 from khronika.extract import events as ev_mod
 from khronika.extract.events import EventExtractor, lead_event
-from khronika.model import Document, PlaceRef, Statement, TimeRef
+from khronika.model import Document, Event, PlaceRef, Statement, TimeRef, Victim
 
 ACLED_SUBTYPES = {
     "Battles": ["Armed clash", "Government regains territory", "Non-state actor overtakes territory"],
@@ -387,3 +387,105 @@ def test_cue_index_matches_like_plain_regex() -> None:
     assert first_keys("(?:a |an )?gun ?battles?") == frozenset({"a", "an", "gun"})
     assert first_keys("\\d+ fires") is None
     assert frozenset({" fires"}) in required("\\d+ fires")
+
+
+# -- killings of named victims, Russian tolls, message logs, destinations ---------------------------
+
+
+def test_killing_of_a_named_young_man_is_an_attack_with_one_death(extractor: EventExtractor) -> None:
+    doc = run(
+        extractor, "Соседи рассказали, что вечером у моста застрелили студента Тимура Абишева.", lang="ru"
+    )
+    attacks = [e for e in doc.events if e.subtype == "Attack"]
+    assert attacks and attacks[0].fatalities == 1
+    assert "застрелили" in doc.text[attacks[0].start : attacks[0].end]
+
+
+def test_russian_toll_with_the_number_after_the_verb_is_a_deadly_event(extractor: EventExtractor) -> None:
+    doc = run(extractor, "Говорят, что возле вокзала погибли 7 человек.", lang="ru")
+    lead = lead_event(doc)
+    assert lead is not None and lead.type == "Violence against civilians" and lead.fatalities == 7
+
+
+def test_a_later_message_keeps_its_own_toll(extractor: EventExtractor) -> None:
+    text = (
+        "10:00 — Ночью застрелили соседа, Ерлана Кузембаева.\n"
+        "10:20 — Говорят, что у вокзала убили 11 человек."
+    )
+    doc = run(extractor, text, lang="ru")
+    first = min((e for e in doc.events if e.subtype == "Attack"), key=lambda e: e.start)
+    second = max((e for e in doc.events if e.subtype == "Attack"), key=lambda e: e.start)
+    assert first.start < text.index("\n") < second.start
+    assert (first.fatalities, second.fatalities) == (1, 11)
+
+
+def _victim(doc: Document, name: str) -> Victim:
+    at = doc.text.index(name)
+    return Victim(start=at, end=at + len(name), name=name, count=1, fate="killed", confidence=0.6)
+
+
+def test_a_named_victims_killing_without_an_event_becomes_one(extractor: EventExtractor) -> None:
+    doc = Document(text="Вчера вечером Нурлана Абенова застрелили у моста.", id="doc-v", lang="ru")
+    made = extractor._victim_events(doc, "ru", [_victim(doc, "Нурлана Абенова")], [])
+    assert [(e.type, e.subtype, e.fatalities) for e in made] == [("Violence against civilians", "Attack", 1)]
+    assert doc.text[made[0].start : made[0].end] == "Нурлана Абенова"
+
+
+def test_a_named_victims_death_is_counted_by_the_event_of_the_paragraph(extractor: EventExtractor) -> None:
+    text = "They carried in Bolat Zhanuzak. Somebody had shot him from a passing car."
+    doc = Document(text=text, id="doc-w", lang="en")
+    shot = Event(
+        start=text.index("shot"),
+        end=text.index("shot") + 4,
+        type="Violence against civilians",
+        subtype="Attack",
+        fatalities=0,
+    )
+    made = extractor._victim_events(doc, "en", [_victim(doc, "Bolat Zhanuzak")], [shot])
+    assert made == [] and shot.fatalities == 1
+
+
+def test_a_death_without_a_killing_makes_no_attack(extractor: EventExtractor) -> None:
+    doc = Document(text="Nurlan Abenov died in hospital on Friday.", id="doc-d", lang="en")
+    assert extractor._victim_events(doc, "en", [_victim(doc, "Nurlan Abenov")], []) == []
+
+
+def _lines_as_statements(doc: Document) -> None:
+    cut = doc.text.index("\n") + 1
+    doc.statements = [
+        Statement(start=0, end=cut, testimony_id="t"),
+        Statement(start=cut, end=len(doc.text), testimony_id="t"),
+    ]
+
+
+def _city(doc: Document, surface: str) -> list[PlaceRef]:
+    at = doc.text.index(surface)
+    return [
+        PlaceRef(
+            start=at,
+            end=at + len(surface),
+            text=surface,
+            name="Karaganda",
+            lat=49.8,
+            lon=73.1,
+            precision="city",
+        )
+    ]
+
+
+def test_where_a_message_was_sent_is_not_where_things_happened(extractor: EventExtractor) -> None:
+    text = "Письма, которые Айгуль отправила сестре в Караганду.\nГоворят, что у моста убили 3 человек."
+    doc = Document(text=text, id="doc-dest", lang="ru")
+    _lines_as_statements(doc)
+    doc.places = _city(doc, "Караганду")
+    extractor(doc)
+    lead = lead_event(doc)
+    assert lead is not None and lead.fatalities == 3 and lead.location is None
+    # The same city named as where the writer is ("из дома в Караганде") stays the document's place.
+    text2 = "Письма, которые Айгуль писала из дома в Караганде.\nГоворят, что у моста убили 3 человек."
+    doc2 = Document(text=text2, id="doc-loc", lang="ru")
+    _lines_as_statements(doc2)
+    doc2.places = _city(doc2, "Караганде")
+    extractor(doc2)
+    lead2 = lead_event(doc2)
+    assert lead2 is not None and lead2.location is not None and lead2.location["name"] == "Karaganda"

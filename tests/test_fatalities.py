@@ -89,3 +89,23 @@ def test_vague_word_values_come_from_the_rules_file() -> None:
     assert rules["hundreds"]["value"] == 100
     assert casualties("Several guards were killed.", "en").fatalities == rules["several"]["value"]
     assert casualties("Many guards were killed.", "en").fatalities == rules["many"]["value"]
+
+
+def test_an_article_opening_a_source_is_no_victim_group() -> None:
+    # "a regional paper" is swept into the list of counts by the pattern; the article counts no victim.
+    c = casualties("Witnesses told a regional paper, 7 people were killed at the bridge.", "en")
+    assert c.fatalities == 7
+    # ...while an article that does count a victim still adds one.
+    assert casualties("A driver and four passengers were killed on the road.", "en").fatalities == 5
+
+
+@pytest.mark.parametrize(
+    ("text", "dead"),
+    [
+        ("Говорят, что возле вокзала погибли 7 человек.", 7),
+        ("Ночью у рынка убили 11 человек.", 11),
+        ("По словам соседей, на мосту погибло 5 человек.", 5),
+    ],
+)
+def test_russian_number_after_the_verb(text: str, dead: int) -> None:
+    assert casualties(text, "ru").fatalities == dead

@@ -212,6 +212,11 @@ def _corpus_event(
 
 
 @pytest.mark.slow
+@pytest.mark.xfail(
+    strict=True,
+    reason="open (issue 8): ru_03's shooting has no place ('на Абая' is not resolved to Abai Avenue) and "
+    "the en_05/ru_05 toll pair scores 0.54 < 0.70 ('on Wednesday and Thursday' is dated to one day)",
+)
 def test_corpus_planted_conflicts(store: Store, corpus_docs: list[Document]) -> None:
     """The sample corpus plants a date conflict (en_03 / ru_03) and a toll conflict (en_05 / ru_03, ru_05).
 
@@ -241,8 +246,7 @@ def test_corpus_akimat_fire_is_one_incident_across_languages(
         for inc in store.incidents(min_members=2)
         if inc["place"] in ("Almaty City Akimat", "Republic Square")
     ]
-    if not fires:
-        pytest.skip("extraction found no akimat event in two documents")
+    assert fires, "extraction found no akimat event in two documents"
     assert len(fires) == 1, "the akimat fire is split into several incidents"
     inc = fires[0]
     assert {m["lang"] for m in inc["members"]} == {"en", "ru"}

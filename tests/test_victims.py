@@ -156,3 +156,13 @@ def test_seed_named_victim() -> None:
     assert v.name not in speakers
     st = next((s for s in doc.statements if s.id == v.statement_id), None)
     assert isinstance(st, Statement)
+
+
+def test_a_named_victim_gunned_down_makes_an_attack_event(extractor: EventExtractor) -> None:
+    # No attack cue fires on "gunned down"; the victim's killing itself becomes the event.
+    doc = _doc("Yerzhan Tokayev was gunned down outside the pharmacy on Monday.")
+    extractor(doc)
+    assert _by_name(doc)["Yerzhan Tokayev"].fate == "killed"
+    attacks = [e for e in doc.events if e.subtype == "Attack"]
+    assert len(attacks) == 1 and attacks[0].fatalities == 1
+    assert doc.text[attacks[0].start : attacks[0].end] == "Yerzhan Tokayev"

@@ -491,13 +491,18 @@ class _Destination:
 
     before: re.Pattern[str] | None
     case: str | None  # a pymorphy grammeme the toponym must bear ("accs": "в Астану", not "в Астане")
+    not_cases: tuple[str, ...] = ()  # grammemes that make it a location after all (locative "в Алматы")
 
 
 @lru_cache(maxsize=8)
 def _destination(lang: str) -> _Destination:
     pack = langpacks.load(lang, "events")
     before = pack.get("destination_before")
-    return _Destination(re.compile(str(before), re.I) if before else None, pack.get("destination_case"))
+    return _Destination(
+        re.compile(str(before), re.I) if before else None,
+        pack.get("destination_case"),
+        tuple(pack.get("location_cases") or ()),
+    )
 
 
 @lru_cache(maxsize=1)
@@ -508,23 +513,23 @@ def _morph() -> Any:
 
 
 @lru_cache(maxsize=4096)
-def _only_case(word: str, case: str) -> bool:
-    """Every reading of the word has that case (an ambiguous form is no evidence of motion)."""
+def _motion_case(word: str, case: str, not_cases: tuple[str, ...]) -> bool:
+    """Some reading has the case of motion and none a case of location (an ambiguous form proves nothing)."""
     try:
         parses = _morph().parse(word)
     except Exception:
         return False
-    return bool(parses) and all(case in p.tag for p in parses)
+    return any(case in p.tag for p in parses) and not any(c in p.tag for p in parses for c in not_cases)
 
 
 def _is_destination(doc: Document, p: PlaceRef) -> bool:
     d = _destination(doc.lang)
-    if d.before is None or not d.before.search(doc.text[max(0, p.start - 24) : p.start]):
+    if d.before is None or not d.before.search(doc.text[max(0, p.start - 60) : p.start]):
         return False
     if d.case is None:
         return True
     words = doc.text[p.start : p.end].split()
-    return bool(words) and _only_case(words[0], d.case)
+    return bool(words) and _motion_case(words[0], d.case, d.not_cases)
 
 
 def _doc_place(doc: Document) -> PlaceRef | None:
@@ -557,6 +562,11 @@ def _sentence_around(text: str, pos: int) -> tuple[int, int]:
     a = max(text.rfind(". ", 0, pos), text.rfind("\n", 0, pos)) + 1
     b = min((x for x in (text.find(". ", pos), text.find("\n", pos)) if x >= 0), default=len(text))
     return a, b
+
+
+def _paragraph(text: str, pos: int) -> tuple[int, int]:
+    b = text.find("\n", pos)
+    return text.rfind("\n", 0, pos) + 1, len(text) if b < 0 else b
 
 
 # ----------------------------------------------------------------------------- the component
@@ -731,7 +741,20 @@ class EventExtractor:
     def _scope(doc: Document, cand: _Cand, all_c: list[_Cand]) -> tuple[int, int]:
         """From the event's sentence up to the next sentence that starts another event (max 4 sentences)."""
         if cand.unit.end - cand.unit.start <= _SHORT_UNIT:
-            return cand.sent_start, max(cand.ctx[1], cand.sent_end)  # a short report tells one episode
+            # A short report tells one episode, up to a later paragraph (a new message of a log) whose
+            # violent event counts its own dead ("they shot a young man" / "19 were killed at the
+            # square": the 19 are not his). Within a paragraph the count usually follows its event.
+            own = [
+                c.sent_start
+                for c in all_c
+                if c.sent_start > cand.sent_start
+                and c.unit is cand.unit
+                and "\n" in doc.text[cand.sent_end : c.sent_start]
+                and taxonomy()[c.c.sid].type in _VIOLENT_TYPES
+                and cand.unit.counts(c.sent_start, c.sent_end).explicit
+            ]
+            end = min([cand.ctx[1], *own])
+            return cand.sent_start, max(end, cand.sent_end)
         later = [
             c.sent_start
             for c in all_c
@@ -804,10 +827,14 @@ class EventExtractor:
         for v in victims:
             if v.fate != "killed" or not v.name or kill is None:
                 continue
+            # The statement, or else the paragraph, that tells how the victim died ("they brought in
+            # X. ... He was shot near the avenue" tells it after the name).
             stmt = doc.statement_at(v.start)
             lo, hi = (stmt.start, stmt.end) if stmt is not None else _sentence_around(doc.text, v.start)
             if not kill.search(doc.text[lo:hi]):
-                continue  # a death with no killing named ("he died in hospital") is no attack
+                lo, hi = _paragraph(doc.text, v.start)
+                if not kill.search(doc.text[lo:hi]):
+                    continue  # a death with no killing named ("he died in hospital") is no attack
             same = [e for e in (*events, *out) if lo <= e.start < hi and e.type in _VIOLENT_TYPES]
             if same:
                 for e in same:

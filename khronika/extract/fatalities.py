@@ -262,17 +262,18 @@ class CasualtyReader:
 
     def _parts(self, s: str) -> list[tuple[int, int | None, str | None]]:
         """Numbers of a coordinated list ('two soldiers and three militants'), each with its range."""
-        chunks = re.split(r",(?!\d{3}(?!\d))\s*|\s+(?:and|и)\s+(?=\S)", s)
+        parts = re.split(r"(,(?!\d{3}(?!\d))\s*|\s+(?:and|и)\s+(?=\S))", s)
+        chunks, seps = parts[0::2], [*parts[1::2], ""]
         out = []
-        for ch in chunks:
+        for ch, sep in zip(chunks, seps, strict=True):
+            if sep.startswith(",") and self._bare_article(ch):
+                continue  # "a news site, 12 people": the article before the comma counts nobody
             if re.match(
                 r"\s*(?:including|among them|among whom|of whom|of them|mostly|mainly|включая|в том числе)\b",
                 ch,
                 re.I,
             ):
                 continue  # a breakdown of the figure just given, not another group
-            if len(chunks) > 1 and self._bare_article(ch):
-                continue
             v = self.numbers.value(ch)
             if v is not None:
                 out.append(v)
@@ -281,7 +282,6 @@ class CasualtyReader:
             whole = self.numbers.value(rng.group(0))
             return [whole] if whole else out
         return out
-
 
     def _bare_article(self, chunk: str) -> bool:
         """A list element counted only by an article and naming no victim ("a news site")."""
