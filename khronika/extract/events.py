@@ -470,10 +470,6 @@ def _day(t: TimeRef, local_day: Callable[[TimeRef], str | None] | None) -> str |
     return None
 
 
-def _nearest(items: list[Any], pos: int) -> Any | None:
-    return min(items, key=lambda it: abs((it.start + it.end) // 2 - pos), default=None)
-
-
 def _place_dict(p: PlaceRef) -> dict[str, Any]:
     return {
         "name": p.name or p.text,
