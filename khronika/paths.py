@@ -6,12 +6,16 @@ import os
 from pathlib import Path
 
 
-def user_dir() -> Path:
+def data_home() -> Path:
+    """The user data folder, without creating it (readers must not leave folders behind)."""
     base = os.environ.get("KHRONIKA_HOME")
-    path = (
-        Path(base)
-        if base
-        else Path(os.environ.get("XDG_DATA_HOME", Path.home() / ".local/share")) / "khronika"
-    )
+    if base:
+        return Path(base)
+    return Path(os.environ.get("XDG_DATA_HOME", Path.home() / ".local/share")) / "khronika"
+
+
+def user_dir() -> Path:
+    """The user data folder, created when missing (for writers)."""
+    path = data_home()
     path.mkdir(parents=True, exist_ok=True)
     return path

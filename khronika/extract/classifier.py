@@ -11,15 +11,9 @@ import pickle
 from pathlib import Path
 from typing import Any
 
+from khronika.paths import data_home
+
 MODEL_FILE = "events_classifier.pkl"
-
-
-def data_home() -> Path:
-    """The user data folder, as khronika.paths.user_dir() finds it, without creating it."""
-    env = os.environ.get("KHRONIKA_HOME")
-    if env:
-        return Path(env)
-    return Path(os.environ.get("XDG_DATA_HOME", Path.home() / ".local/share")) / "khronika"
 
 
 def model_path(models_dir: Path | None = None) -> Path:

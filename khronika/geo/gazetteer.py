@@ -12,7 +12,6 @@ import bisect
 import csv
 import hashlib
 import json
-import os
 import pickle
 import re
 import threading
@@ -23,6 +22,8 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any, Final
+
+from khronika.paths import data_home
 
 from ..errors import InputError
 
@@ -81,12 +82,6 @@ def build_skeletons(rows: list[Row]) -> dict[str, tuple[int, ...]]:
     for v in sk.values():
         v.sort(key=lambda i: rows[i][R_POP], reverse=True)
     return {k: tuple(v) for k, v in sk.items()}
-
-
-def data_home() -> Path:
-    """The user data folder: $KHRONIKA_HOME, else ~/.local/share/khronika."""
-    env = os.environ.get("KHRONIKA_HOME")
-    return Path(env) if env else Path.home() / ".local" / "share" / "khronika"
 
 
 @dataclass(frozen=True)

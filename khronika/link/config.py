@@ -10,6 +10,8 @@ from typing import Any
 
 import yaml
 
+from khronika.paths import data_home
+
 from ..errors import ConfigError
 
 
@@ -21,11 +23,7 @@ def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
 
 
 def _user_file() -> Path | None:
-    # Read KHRONIKA_HOME directly (not paths.user_dir, which creates the folder as a side effect).
-    home = os.environ.get("KHRONIKA_HOME")
-    if not home:
-        return None
-    p = Path(home) / "link.yaml"
+    p = data_home() / "link.yaml"
     return p if p.is_file() else None
 
 
