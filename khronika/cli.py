@@ -443,6 +443,11 @@ def victims(db: DbOpt = None, as_json: JsonOpt = False) -> None:
     _read(db, lambda s: register(s.victim_rows()), as_json, lambda r: render_register(r, out))
 
 
+from .commands import register_all  # noqa: E402  (after the core commands, so --help lists them first)
+
+register_all(app)
+
+
 def main() -> None:
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     app()

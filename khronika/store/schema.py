@@ -248,3 +248,8 @@ narrative_claims = sa.Table(
     sa.Column("narrative_id", sa.String(64), nullable=False, index=True),
     sa.Column("record", sa.JSON, nullable=False),
 )
+
+
+# Tables added by later migrations live in modules of their own; importing them here registers them on
+# `metadata`, so every user of this module sees the whole schema.
+from . import tables_accounts, tables_channels, tables_review  # noqa: E402, F401

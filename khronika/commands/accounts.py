@@ -1,0 +1,9 @@
+"""Accounts, API tokens, `serve` and the hardened audit commands (issue 9)."""
+
+from __future__ import annotations
+
+import typer
+
+
+def register(app: typer.Typer) -> None:
+    """Add this module's commands to the main app."""

@@ -1,0 +1,9 @@
+"""Intake channels that need commands of their own (issue 11)."""
+
+from __future__ import annotations
+
+import typer
+
+
+def register(app: typer.Typer) -> None:
+    """Add this module's commands to the main app."""

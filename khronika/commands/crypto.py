@@ -1,0 +1,9 @@
+"""`init --encrypt` and `rekey`: SQLCipher stores (issue 9)."""
+
+from __future__ import annotations
+
+import typer
+
+
+def register(app: typer.Typer) -> None:
+    """Add this module's commands to the main app."""

@@ -1,0 +1,1 @@
+"""The REST API and the browser workbench (FastAPI). `khronika serve` starts it."""

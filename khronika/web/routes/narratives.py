@@ -1,0 +1,7 @@
+"""Claims grouped into narratives, with holders."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter()

@@ -1,0 +1,7 @@
+"""Incidents by day and hour."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter()

@@ -1,0 +1,7 @@
+"""User management (admin) and settings."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter()
