@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 DB     ?= sqlite:///khronika.db
 
-.PHONY: demo test lint typecheck unit venv pg bench eval clean serve
+.PHONY: demo test lint typecheck unit venv pg bench eval clean serve browser
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -24,9 +24,19 @@ lint: venv
 typecheck: venv
 	$(BIN)/mypy khronika
 
+# Debian's Chromium for the browser tests, where we are root with apt; Playwright never downloads one.
+# Without it the browser tests skip loudly (and fail under KHRONIKA_REQUIRE_BROWSER=1, as in .ci/run).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && \
+	  { apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } \
+	  || echo "chromium not installed: browser tests will skip"; }
+
+serve: venv
+	$(BIN)/khronika serve --db $(DB)
+
 # PostgreSQL on loopback where we are root with apt; otherwise the PG tests skip loudly
 # (and fail under KHRONIKA_REQUIRE_PG=1, as in .ci/run).
-unit: venv
+unit: venv browser
 	@url="$${KHRONIKA_PG_URL:-$$(bash scripts/pg-up.sh 2>/dev/null | tail -n 1)}"; \
 	  KHRONIKA_PG_URL="$$url" $(BIN)/pytest -p no:cacheprovider
 

@@ -45,7 +45,20 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of tex
 def _open(db: str | None) -> Store:
     from .store import Store
 
-    return Store(db)
+    return Store(db, passphrase=ask_passphrase(db))
+
+
+def ask_passphrase(db: str | None) -> str | None:
+    """The passphrase of an encrypted store: KHRONIKA_PASSPHRASE, else a prompt on a terminal."""
+    from sqlalchemy.engine import make_url
+
+    from .store import crypto
+    from .store.store import resolve_url
+
+    path = crypto.sqlite_path(make_url(resolve_url(db)))
+    if not crypto.is_encrypted_file(path) or crypto.env_passphrase() or not sys.stdin.isatty():
+        return None  # the store itself reports a missing passphrase in one line
+    return str(typer.prompt(f"Passphrase for {path}", hide_input=True))
 
 
 def _fail(e: Exception) -> None:

@@ -43,6 +43,7 @@ from ..model import (
 )
 from ..register import VictimRow
 from . import audit as audit_mod
+from . import crypto
 from .audit import VerifyResult
 from .schema import audit, documents, events, items, observations, runs
 
@@ -90,7 +91,8 @@ def _sqlite_on_begin(conn: Connection) -> None:
     conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, passphrase: str | None = None) -> Engine:
+    """An engine for `url`; a SQLite file is opened with SQLCipher when a passphrase is given."""
     u = make_url(url)
     if u.get_backend_name() != "sqlite":
         return sa.create_engine(u, pool_pre_ping=True)
@@ -100,6 +102,10 @@ def make_engine(url: str) -> Engine:
         kw["poolclass"] = StaticPool  # one shared connection, else every checkout is a new empty db
     elif u.database:
         Path(u.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    path = crypto.sqlite_path(u)
+    if passphrase and path is not None:
+        # The key goes through the connection factory, never into the URL (which logs and `ps` show).
+        kw = {"module": crypto.dbapi_module(), "creator": crypto.connector(path, passphrase)}
     engine = sa.create_engine(u, **kw)
     sa.event.listen(engine, "connect", _sqlite_on_connect)
     sa.event.listen(engine, "begin", _sqlite_on_begin)
@@ -385,12 +391,30 @@ def _first_line(e: BaseException) -> str:
 class Store:
     """The database behind Khronika. Implements `khronika.interfaces.SeenIndex`."""
 
-    def __init__(self, url: str | None = None) -> None:
+    def __init__(
+        self, url: str | None = None, *, passphrase: str | None = None, encrypt: bool = False
+    ) -> None:
+        """Open (and migrate) the store at `url`.
+
+        An encrypted SQLite file needs its passphrase: `passphrase`, else KHRONIKA_PASSPHRASE. A new
+        file is created encrypted when `encrypt` is set (`khronika init --encrypt`).
+        """
         self.url = resolve_url(url)
+        key = self._passphrase(passphrase, encrypt)
         try:
-            self._engine = make_engine(self.url)
+            self._engine = make_engine(self.url, key)
         except (OSError, sa.exc.ArgumentError) as e:
             raise StoreError(f"cannot open the store at {_safe(self.url)}: {_first_line(e)}") from e
+        if key:  # one clear line for a wrong passphrase, before migrations run into it
+            try:
+                with self._engine.connect() as conn:
+                    conn.exec_driver_sql("SELECT count(*) FROM sqlite_master")
+            except sa.exc.DatabaseError as e:
+                self._engine.dispose()
+                raise StoreError(
+                    f"wrong passphrase for the encrypted store at {_safe(self.url)} "
+                    "(or the file is not a Khronika store)"
+                ) from e
         # Same pool; connections from this engine open transactions as writers (BEGIN IMMEDIATE).
         self._writer = self._engine.execution_options(khronika_write=True)
         try:
@@ -398,6 +422,29 @@ class Store:
         except Exception as e:  # unreachable server, unwritable file, a database from a newer version
             self._engine.dispose()
             raise StoreError(f"cannot open the store at {_safe(self.url)}: {_first_line(e)}") from e
+
+    def _passphrase(self, given: str | None, encrypt: bool) -> str | None:
+        path = crypto.sqlite_path(make_url(self.url))
+        if encrypt:
+            if path is None:
+                raise StoreError(
+                    "only SQLite stores are encrypted by Khronika; PostgreSQL relies on disk encryption"
+                )
+            if path.exists() and path.stat().st_size > 0:
+                raise StoreError(f"{path} already exists: encryption is chosen when a store is created")
+        if not (encrypt or crypto.is_encrypted_file(path)):
+            return None
+        key = given or crypto.env_passphrase()
+        if not key:
+            raise StoreError(
+                f"the store {path} is encrypted: give its passphrase at the prompt "
+                f"or in {crypto.PASSPHRASE_ENV}"
+            )
+        return key
+
+    @property
+    def encrypted(self) -> bool:
+        return crypto.is_encrypted_file(crypto.sqlite_path(make_url(self.url)))
 
     @property
     def dialect(self) -> str:
