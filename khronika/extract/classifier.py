@@ -6,14 +6,19 @@ package; the events component uses it when present to re-type a document's lead 
 
 from __future__ import annotations
 
+import json
 import os
-import pickle
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from khronika.paths import data_home
 
-MODEL_FILE = "events_classifier.pkl"
+# Arrays and JSON in an .npz read with allow_pickle=False: loading a model file can never run code,
+# which a pickle could (a model may be shared between teams).
+MODEL_FILE = "events_classifier.npz"
+_VECTORIZER_PARAMS = ("analyzer", "ngram_range", "min_df", "sublinear_tf", "lowercase")
 
 
 def model_path(models_dir: Path | None = None) -> Path:
@@ -54,17 +59,43 @@ class SubtypeClassifier:
         return [str(x) for x in self.pipeline.predict(texts)]
 
     def save(self, path: Path) -> None:
+        """Write the fitted parameters (vocabularies, idf weights, coefficients) as plain arrays."""
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp")
-        with tmp.open("wb") as f:
-            pickle.dump({"format": 1, "pipeline": self.pipeline, "labels": self.labels}, f)
+        arrays: dict[str, Any] = {}
+        meta: dict[str, Any] = {"format": 2, "labels": self.labels, "vectorizers": []}
+        for name, vec in self.pipeline.named_steps["f"].transformer_list:
+            terms = sorted(vec.vocabulary_, key=vec.vocabulary_.__getitem__)
+            meta["vectorizers"].append({"name": name, **{k: getattr(vec, k) for k in _VECTORIZER_PARAMS}})
+            arrays[f"{name}_terms"] = np.array(terms, dtype=str)
+            arrays[f"{name}_idf"] = vec.idf_
+        lr = self.pipeline.named_steps["lr"]
+        arrays.update(classes=np.array(lr.classes_, dtype=str), coef=lr.coef_, intercept=lr.intercept_)
+        arrays["meta"] = np.array(json.dumps(meta))
+        tmp = path.with_name(path.name + ".tmp.npz")
+        np.savez_compressed(tmp, **arrays)
         tmp.replace(path)
 
     @classmethod
     def load(cls, path: Path) -> SubtypeClassifier:
-        with path.open("rb") as f:
-            d = pickle.load(f)  # the user's own file, written by `khronika train`
-        return cls(d["pipeline"], list(d["labels"]))
+        from sklearn.feature_extraction.text import TfidfVectorizer
+        from sklearn.linear_model import LogisticRegression
+        from sklearn.pipeline import FeatureUnion, Pipeline
+
+        with np.load(path, allow_pickle=False) as z:
+            meta = json.loads(str(z["meta"]))
+            if meta.get("format") != 2:
+                raise ValueError(f"{path}: unknown model format {meta.get('format')}")
+            parts = []
+            for v in meta["vectorizers"]:
+                params = {k: v[k] for k in _VECTORIZER_PARAMS}
+                params["ngram_range"] = tuple(params["ngram_range"])
+                terms = [str(x) for x in z[f"{v['name']}_terms"]]
+                vec = TfidfVectorizer(vocabulary={term: i for i, term in enumerate(terms)}, **params)
+                vec.idf_ = z[f"{v['name']}_idf"]  # the setter rebuilds the fitted transformer
+                parts.append((v["name"], vec))
+            lr = LogisticRegression()
+            lr.classes_, lr.coef_, lr.intercept_ = z["classes"], z["coef"], z["intercept"]
+        return cls(Pipeline([("f", FeatureUnion(parts)), ("lr", lr)]), list(meta["labels"]))
 
 
 def load_user_model() -> SubtypeClassifier | None:
