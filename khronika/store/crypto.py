@@ -53,7 +53,7 @@ def _literal(passphrase: str) -> str:
 
 def _module() -> Any:
     try:
-        import sqlcipher3.dbapi2 as sqlcipher  # type: ignore[import-untyped]
+        import sqlcipher3.dbapi2 as sqlcipher
     except ImportError as e:  # pragma: no cover - the wheel is a dependency
         raise StoreError("encrypted stores need the sqlcipher3-binary package") from e
     return sqlcipher
