@@ -22,6 +22,7 @@ MODULES: dict[str, str] = {
     "khronika.entities": "khronika.extract.entities",
     "khronika.events": "khronika.extract.events",
     "khronika.services": "khronika.extract.services",
+    "khronika.terse": "khronika.intake.channels.terse",  # field reports (docs/syntax-card.md)
 }
 DEFAULT: tuple[str, ...] = tuple(MODULES)
 EXTRACT_LANGS = ("en", "ru")  # other languages are stored and searchable, not extracted
