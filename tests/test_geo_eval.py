@@ -45,7 +45,7 @@ def test_lgl_toponyms(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("name,floor25,floor161", [("acled_bangladesh.jsonl", 0.93, 0.94),
-                                                   ("acled_somalia.jsonl", 0.54, 0.94)])
+                                                   ("acled_somalia.jsonl", 0.60, 0.97)])
 def test_acled_event_location(tmp_path: Path, name: str, floor25: float, floor161: float) -> None:
     gp = geoparser()
     preds = []

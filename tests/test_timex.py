@@ -83,8 +83,19 @@ def test_clock_alone_is_a_range_up_to_publication() -> None:
     t = one("Shots rang out at about 17.00 near the akimat.", "en")
     assert t.text == "about 17.00"
     assert t.value == "XXXX-XX-XXT17:00" and t.precision == "range" and not t.resolved
-    assert t.begin is None and t.until == "2022-01-08T11:01:00Z"  # 17:00 on the publication day, +6h
+    assert t.until == "2022-01-08T11:01:00Z"  # 17:00 on the publication day, +6h
+    # the days before publication are in the range too: never just the publication day
+    assert t.begin == "2022-01-04T18:00:00Z"  # 5 January, 00:00 local
     assert local_day(t) is None
+    r = one("Около 23 часов начали стрелять.", "ru")
+    assert r.value == "XXXX-XX-XXT23:00" and r.precision == "range" and r.begin == "2022-01-04T18:00:00Z"
+    assert r.until == "2022-01-08T17:01:00Z"
+
+
+def test_clock_alone_without_publication_date_is_open() -> None:
+    t = one("Shots rang out at about 17.00.", "en", published=None)
+    assert t.value == "XXXX-XX-XXT17:00" and not t.resolved and t.begin is None and t.until is None
+    assert t.note and "publication" in t.note
 
 
 def test_clock_ru_around_hour() -> None:
@@ -207,6 +218,22 @@ def test_coarse_dates(text: str, lang: str, value: str, precision: str) -> None:
     t = one(text, lang)
     assert (t.value, t.precision) == (value, precision)
     assert local_day(t) is None
+
+
+def test_early_days_of_the_period_last_named() -> None:
+    for text, lang in (("The protests began in January. In the early days, people were calm.", "en"),
+                       ("Протесты начались в январе. В первые дни было тихо.", "ru")):
+        t = next(r for r in find_times(text, lang, PUB) if r.text.lower().endswith(("days", "дни")))
+        assert t.value == "2022-01" and t.precision == "range" and t.resolved
+        assert t.begin == "2021-12-31T18:00:00Z" and t.until is not None and t.until < "2022-01-12"
+
+
+def test_early_days_with_nothing_named_stays_an_unresolved_range() -> None:
+    for text, lang in (("In the early days, people were calm.", "en"), ("В первые дни было тихо.", "ru")):
+        for pub in (PUB, None):
+            t = one(text, lang, published=pub)
+            assert not t.resolved and t.value is None and t.precision == "range"
+            assert t.note and "unresolved range" in t.note
 
 
 def test_early_days_of_month_is_a_range() -> None:
@@ -398,3 +425,115 @@ def test_trigger_prefilter_finds_what_a_full_scan_finds(lang: str, text: str) ->
     want = [(c.start, c.end, c.rule.order) for c in select(full)]
     assert want  # the texts hold times, so the comparison is not vacuous
     assert [(c.start, c.end, c.rule.order) for c in find(p, text)] == want
+
+
+# ---------------------------------------------------------------- two weekdays: one range
+@pytest.mark.parametrize("text,lang,phrase,value", [
+    ("Shops were shut on Wednesday and Thursday.", "en", "Wednesday and Thursday", "2022-01-05/2022-01-06"),
+    ("From Monday to Friday the banks were closed.", "en", "From Monday to Friday", "2022-01-03/2022-01-07"),
+    ("Магазины не работали в среду и четверг.", "ru", "в среду и четверг", "2022-01-05/2022-01-06"),
+    ("С понедельника по пятницу банки были закрыты.", "ru", "С понедельника по пятницу",
+     "2022-01-03/2022-01-07"),
+])
+def test_two_weekdays_are_one_range(text: str, lang: str, phrase: str, value: str) -> None:
+    t = one(text, lang)
+    assert t.text == phrase and t.value == value and t.precision == "range"
+    # the range covers both local days: from the first's midnight to the end of the second
+    first, last = value.split("/")
+    assert t.begin == f"{first[:8]}{int(first[8:]) - 1:02d}T18:00:00Z"
+    assert t.until == f"{last}T18:00:00Z"
+    assert local_day(t) is None  # a range is no single day
+
+
+def test_two_weekdays_told_in_the_past_end_before_publication() -> None:
+    # published on a Wednesday: a Tuesday-to-Thursday stretch already past is the week before's
+    t = one("Shops were shut from Tuesday to Thursday.", "en", published="2022-01-05")
+    assert t.value == "2021-12-28/2021-12-30"
+
+
+def test_two_weekdays_without_publication_date_stay_an_unresolved_range() -> None:
+    for text, lang in (("Shops were shut on Wednesday and Thursday.", "en"),
+                       ("Магазины не работали в среду и четверг.", "ru")):
+        t = one(text, lang, published=None)
+        assert not t.resolved and t.value is None and t.precision == "range" and t.note
+
+
+# ---------------------------------------------------------------- Russian holiday forms
+@pytest.mark.parametrize("text,value", [
+    ("На старый Новый год было тихо.", "2022-01-14"),
+    ("К Новому году всё закончилось.", "2022-01-01"),
+    ("Накануне Дня независимости люди вышли на площадь.", "2021-12-15"),
+    ("На следующий день после Рождества открылись банки.", "2022-01-08"),
+    ("В День Республики было спокойно.", "2021-10-25"),
+    ("В новогоднюю ночь стреляли салюты.", "2021-12-31"),
+])
+def test_russian_holiday_forms(text: str, value: str) -> None:
+    t = one(text, "ru")
+    assert t.value == value and t.resolved and t.precision == "day"
+
+
+def test_holidays_without_publication_date_stay_unresolved() -> None:
+    for text, lang in (("К Новому году всё закончилось.", "ru"), ("Families met at Christmas.", "en")):
+        t = one(text, lang, published=None)
+        assert not t.resolved and t.value is None and t.note and "publication" in t.note
+
+
+@pytest.mark.parametrize("text,lang", [
+    ("The shops closed on Thursday night.", "en"),
+    ("Вчера утром на площади собрались люди.", "ru"),
+    ("Two days ago the shops closed.", "en"),
+    ("Три дня назад отключили связь.", "ru"),
+    ("Prices rose last week.", "en"),
+    ("В прошлом месяце цены выросли.", "ru"),
+])
+def test_relative_references_without_publication_date_are_never_guessed(text: str, lang: str) -> None:
+    t = one(text, lang, published=None)
+    assert not t.resolved and t.note and t.begin is None and local_day(t) is None
+
+
+# ---------------------------------------------------------------- offsets from events
+def test_days_later_with_no_time_nearby_is_a_duration() -> None:
+    # TimeML: "three days later" counts from an event; with no day named close before it, it is the
+    # stretch "three days", not a date guessed from the publication day
+    text = "The company said on 2 January it would close. " + "Talks went on. " * 20 + \
+        "Three days later the staff left."
+    t = next(r for r in find_times(text, "en", PUB) if r.text.startswith("Three"))
+    assert (t.text, t.timex_type, t.value) == ("Three days", "DURATION", "P3D")
+    near = find_times("The plant shut on 2 January. Three days later the staff left.", "en", PUB)
+    assert [(r.text, r.value) for r in near] == [("2 January", "2022-01-02"),
+                                                 ("Three days later", "2022-01-05")]
+
+
+def test_a_plan_told_in_the_past_looks_back() -> None:
+    # "scheduled" is a future cue, but "had been scheduled" is a plan of the past
+    t = one("The offer had been scheduled to expire on Friday.", "en")
+    assert t.value == "2022-01-07"
+    assert one("The offer is scheduled to expire on Friday.", "en").value == "2022-01-14"
+
+
+def test_two_weekdays_apart_are_two_days() -> None:
+    refs = find_times("Rallies were held on Monday and Friday.", "en", PUB)
+    assert [(r.text, r.value) for r in refs] == [("Monday", "2022-01-03"), ("Friday", "2022-01-07")]
+    refs = find_times("Митинги прошли в пятницу и четверг.", "ru", PUB)
+    assert [r.value for r in refs] == ["2022-01-07", "2022-01-06"]
+
+
+# ---------------------------------------------------------------- a day-less clock time downstream
+def test_clock_without_a_day_reaches_board_and_chronicle_as_a_range(store: object) -> None:
+    from typing import Any
+
+    from khronika.ingest import IngestJob, run_jobs
+    from khronika.intake import RawSource
+
+    st: Any = store
+    text = ("I live in Almaty. At about 17.00 the ATMs near the akimat had no cash. "
+            "Police fired at protesters near Republic Square at about 17.00.")
+    run_jobs([IngestJob(source=RawSource("clock.txt", text.encode()), published=PUB)], st)
+    # 5 January 00:00 to 8 January 17:01, Almaty time: the board does not pin it on the publication day
+    cash = [b for b in st.board() if b.get("service") == "atm_cash"]
+    assert cash and cash[0]["period_begin"] == "2022-01-04T18:00:00Z"
+    assert cash[0]["period_end"] == "2022-01-08T11:01:00Z"
+    rows = st.chronicle(incidents=False)
+    fired = [r for r in rows if r.get("subtype") == "Excessive force against protesters"]
+    assert fired and fired[0]["date"] is None  # no single day: listed undated, bounded by the range
+    assert fired[0]["time_begin"] == "2022-01-04T18:00:00Z"

@@ -611,6 +611,29 @@ def _statement_span(doc: Document, stmt: Statement | None, unit: _Unit) -> tuple
     return (stmt.start, stmt.end) if stmt is not None else (unit.start, unit.end)
 
 
+# Where a clause ends: a negation beyond it ("rallied, and demanded not to ...") speaks of another verb.
+_CLAUSE_BREAK = re.compile(r"[,;:()]|\s(?:and|but|for|which|who|while|и|а|но|который|которая|которые)\s",
+                           re.IGNORECASE)
+_AFTER_WORDS = re.compile(r"^\W*(?:\w+\W+){0,3}")
+
+
+def _denied(text: str, lang: str, stmt: Statement, start: int, end: int) -> bool:
+    """Does the negation of a negated statement govern this trigger? Only one in the trigger's own
+    clause does ("there were no clashes", "police did not fire"); "vandalized a clinic for not treating
+    a member" and "rallied, demanding the party not nominate him" still report the event."""
+    from khronika.segment.evidence import model
+
+    left = text[stmt.start:start]
+    breaks = list(_CLAUSE_BREAK.finditer(left))
+    clause = left[breaks[-1].end():] if breaks else left
+    after = _AFTER_WORDS.match(text[end:stmt.end])
+    try:
+        neg = model(lang)
+    except ValueError:
+        return True  # no cue list for the language: trust the statement's own flag
+    return neg.negated(clause + text[start:end] + (after.group() if after else ""))
+
+
 class EventExtractor:
     def __init__(self) -> None:
         self.local_day = _local_day()
@@ -685,7 +708,8 @@ class EventExtractor:
                 keep += disr
                 for k, c in enumerate(keep):
                     st_at = doc.statement_at(s + c.start)
-                    if st_at is not None and st_at.negated:
+                    if st_at is not None and st_at.negated \
+                            and _denied(text, lang, st_at, s + c.start, s + c.end):
                         continue  # "there were no clashes": the statement denies the event
                     fam = taxonomy()[c.sid].family
                     sal = (
@@ -764,6 +788,9 @@ class EventExtractor:
 
     def _when(self, doc: Document, ev: Event, cand: _Cand) -> None:
         lo, hi = _statement_span(doc, doc.statement_at(ev.start), cand.unit)
+        # The trigger's own sentence counts too: "On 6 May, rioters burnt a bus" may be cut into two
+        # statements at the comma, and the date that opens the sentence still dates the event.
+        lo = min(lo, max(cand.sent_start, cand.unit.start))
         same = [t for t in doc.times if lo <= t.start < hi and t.resolved]
         days = [(t, d) for t in same if (d := _day(t, self.local_day))]
         found: tuple[TimeRef | None, str | None]
@@ -775,6 +802,11 @@ class EventExtractor:
             found = max(before, key=by_start) if before else min(days, key=by_start)
         else:
             found = self._earlier_day(doc, cand)
+        if found[0] is None:
+            # no day: a stretch the statement names ("at about 17.00" = some day up to publication,
+            # "in the early days of January") still bounds the event, though it gives it no date
+            spans = [t for t in doc.times if lo <= t.start < hi and t.begin and t.until]
+            found = (min(spans, key=lambda t: abs(t.start - ev.start)), None) if spans else found
         t, d = found
         if t is not None:
             if not t.id:

@@ -18,7 +18,7 @@ from khronika.model import Document, TimeRef
 from khronika.registry import component
 
 from . import timex3
-from .recognize import Candidate, Pack, find, pack
+from .recognize import Candidate, Pack, candidates, pack, select
 from .resolve import Resolver, Result
 
 __all__ = ["EXTRACTOR", "find_times", "local_day"]
@@ -26,6 +26,9 @@ __all__ = ["EXTRACTOR", "find_times", "local_day"]
 EXTRACTOR = "khronika.times@1"
 _DAYLIKE = ("minute", "hour", "part_of_day", "day")
 _MOD_THIRDS = {"START": (0.0, 1 / 3), "MID": (1 / 3, 2 / 3), "END": (2 / 3, 1.0)}
+# A clock time with no day lies on one of the days up to publication: as many as the linker looks back
+# for an undated report (khronika/link/link.yaml: undated_lookback_days) before the publication day.
+CLOCK_LOOKBACK_DAYS = 3
 
 
 def _dct(published: str | None) -> date | None:
@@ -77,12 +80,17 @@ def _make(text: str, c_start: int, c_end: int, r: Result, tz: str) -> TimeRef:
                 t.begin, t.until, t.precision = ends[0][0], ends[1][1], "range"
         elif r.open_until:  # a clock time on some day up to the publication day
             hh, mm = (int(x) for x in v.split("T")[1].split(":"))
-            last = datetime.fromisoformat(r.open_until) + timedelta(hours=hh, minutes=mm + 1)  # 24:00 is fine
+            day = datetime.fromisoformat(r.open_until)
+            last = day + timedelta(hours=hh, minutes=mm + 1)  # 24:00 is fine
+            # the days it may fall on, hull of "that hour on each of them"; never just the publication day
+            t.begin = timex3.to_utc(day - timedelta(days=CLOCK_LOOKBACK_DAYS), tz)
             t.until, t.precision = timex3.to_utc(last, tz), "range"
         elif r.resolved:
             iv = _interval(v, tz, r.mod)
             if iv:
                 t.begin, t.until, t.precision = iv
+    if r.is_range and t.precision is None:
+        t.precision = "range"  # an unresolved stretch is still a stretch, not a day
     return t
 
 
@@ -122,7 +130,7 @@ def _range(text: str, a: TimeRef, b: TimeRef) -> TimeRef:
         if ends and a.tz:
             r.begin, r.until, r.precision = a.begin, timex3.to_utc(ends[1], a.tz), "range"
     else:
-        r.precision, r.until, r.note = "range", b.until, "range; " + (a.note or "")
+        r.precision, r.begin, r.until, r.note = "range", a.begin, b.until, "range; " + (a.note or "")
     return r
 
 
@@ -137,11 +145,22 @@ def find_times(text: str, lang: str, published: str | None, tz: str = "Asia/Alma
         return []
     resolver = Resolver(p, text, _dct(published))
     refs: list[TimeRef] = []
-    for c in find(p, text):
+    for c in select([c for c in candidates(p, text) if _plausible(p, c)]):
         r = _resolve_one(resolver, c, anchors)
         if r is not None:
-            refs.append(_make(text, c.start, c.end, r, tz))
+            refs.append(_make(text, c.start, r.end or c.end, r, tz))
     return _merge_clock_ranges(p, text, refs)
+
+
+def _plausible(p: Pack, c: Candidate) -> bool:
+    """Two weekdays joined by "and" are one stretch only when they follow each other ("Wednesday and
+    Thursday"); "Monday and Friday" or "Friday and Thursday" are two days, read one by one."""
+    if c.kind != "weekdays":
+        return True
+    w1, w2 = p.lookup("weekday", c.parts["weekday"]), p.lookup("weekday", c.parts["wd2"])
+    if w1 is None or w2 is None or w1 == w2:
+        return False
+    return p.lookup("weekday_join", c.parts["join"]) == "range" or (int(w2) - int(w1)) % 7 == 1
 
 
 def _resolve_one(resolver: Resolver, c: Candidate, anchors: list[tuple[int, int]] | None) -> Result | None:

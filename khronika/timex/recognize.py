@@ -63,6 +63,7 @@ class Pack:
     needs_capital: frozenset[str]
     future_cue: re.Pattern[str] | None
     past_before: re.Pattern[str] | None
+    future_undone: re.Pattern[str] | None  # before a future cue: the plan lies in the past
     stretch_after: re.Pattern[str] | None
     range_before: re.Pattern[str] | None
     range_join: re.Pattern[str] | None
@@ -305,6 +306,7 @@ def pack(lang: str) -> Pack | None:
         needs_capital=frozenset(_norm(w) for w in data.get("needs_capital") or []),
         future_cue=_opt(data.get("future_cue"), flags),
         past_before=_opt(data.get("past_before"), flags),
+        future_undone=_opt(data.get("future_undone"), flags),
         stretch_after=_opt(data.get("stretch_after"), flags),
         range_before=_opt(data.get("range_before"), flags),
         range_join=_opt(data.get("range_join"), flags),

@@ -31,6 +31,8 @@ class Result:
     mod: str | None = None
     open_until: str | None = None  # for a clock time without a day: the latest local day it can be
     keep_base: bool = False  # a comparison ("a year earlier") does not move the time in view
+    end: int | None = None  # a narrower extent than the candidate's ("three days" of "three days later")
+    is_range: bool = False  # a stretch of days even where it stays unresolved
 
 
 # a sentence end: not after an initial or a title ("Daniel P. Davison", "Mr. Smith")
@@ -39,6 +41,12 @@ _SENT_END = re.compile(r"(?<!\b[A-ZА-ЯЁ])(?<!\bMr)(?<!\bMs)(?<!\bDr)(?<!\bSt)
 
 
 _NON_DIGITS = re.compile(r"\D")
+# "three days later" counts from an event; only a time named this close before can stand for it
+NEAR_BASE = 250
+# units whose "N later/earlier/before" is an event-anchored stretch (TimeML DURATION); years and
+# quarters keep the reporting convention ("a year earlier" is the same quarter a year before)
+_EVENT_UNITS = frozenset({"D", "W", "M", "H", "MIN", "S", "FN"})
+_LAST_WORD = re.compile(r"\s+\S+$")
 
 
 def _int(s: str) -> int:
@@ -51,6 +59,7 @@ class Resolver:
         self.text = text
         self.dct = dct
         self.last: dict[int, str] = {}  # anchor index -> last DATE/TIME value resolved there
+        self.last_end: dict[int, int] = {}  # anchor index -> where that value was written
         # the last quarter or half named anywhere in the text: reports compare "a year ago" to it
         self.last_quarter: str | None = None
         self.handlers: dict[str, Callable[[Candidate, int], Result | None]] = {
@@ -58,7 +67,8 @@ class Resolver:
             "season": self._season, "quarter": self._quarter, "decade": self._decade,
             "century": self._century, "holiday": self._holiday, "ago": self._ago,
             "duration": self._duration, "set": self._set, "anaphor": self._anaphor, "ref": self._ref,
-            "dayrange": self._dayrange, "none": lambda c, anchor: None,
+            "dayrange": self._dayrange, "weekdays": self._weekdays, "early": self._early,
+            "none": lambda c, anchor: None,
         }
 
     # ---------------------------------------------------------------- helpers
@@ -82,7 +92,11 @@ class Resolver:
         right = self.text[c.end:c.end + 80]
         m = _SENT_END.search(right)
         right = right[:m.start()] if m else right
-        return bool(self.p.future_cue.search(left + " " + right))
+        ctx = left + " " + right
+        undone = self.p.future_undone
+        # "had been scheduled to expire Friday", "as previously planned": a plan told in the past
+        return any(undone is None or not undone.search(ctx[:f.start()])
+                   for f in self.p.future_cue.finditer(ctx))
 
     def unresolved(self, typ: str, why: str) -> Result:
         return Result(typ, None, False, why)
@@ -300,6 +314,9 @@ class Resolver:
                 return Result("DATE", f"{year - 1:04d}-{qunit}{n}", True, keep_base=True)
             return Result("DATE", f"{year:04d}-{qunit}{n}", True, mod=self._mod(c))
         base = self.last.get(anchor)
+        if (not base or timex3.granularity(base) != qunit) and self.last_quarter \
+                and timex3.granularity(self.last_quarter) == qunit:
+            base = self.last_quarter  # "the quarter ended Sept. 29": the quarter named before the day
         rel = self.lex(c, "qrel")
         if year is not None:  # "the 1988 period": the quarter in view, in that year
             if base and timex3.granularity(base) == qunit:
@@ -369,6 +386,14 @@ class Resolver:
         if d is None or isinstance(d, str):  # a fixed direction names a lexicon entry
             d = self.p.lookup("dir", str(d or "ago"))
         sign, base_kind = int(d[0]), str(d[1])
+        if base_kind == "last" and unit in _EVENT_UNITS and not self._near_base(c, anchor):
+            # "three days later", "several months before": the offset of an event from another event
+            # (TimeML: a DURATION whose extent leaves out the signal word), not a date
+            v = self.duration_value(n if isinstance(n, str) else float(n or 1), unit)
+            if v:
+                tail = _LAST_WORD.search(self.text[c.start:c.end])
+                return Result("DURATION", v, True, "offset from an event",
+                              end=c.start + tail.start() if tail else None)
         if isinstance(n, str) or n is None:
             return Result("DATE", "PAST_REF" if sign < 0 else "FUTURE_REF", True)
         k = round(float(n)) or 1
@@ -381,8 +406,9 @@ class Resolver:
         # "a year ago/earlier" after a quarter means the same quarter a year before (earnings convention)
         if base and gb == "Y" and unit == "Y":
             base = None  # a year compared with a year: count from the publication year
-        if unit == "Y" and k == 1 and gb not in ("Q", "H") and self.last_quarter:
-            # "a year ago" in a text about a quarter: that quarter a year before (TimeBank convention)
+        forecast = gb in ("Q", "H") and not self._reported(base or "")
+        if unit == "Y" and k == 1 and self.last_quarter and (gb not in ("Q", "H") or forecast):
+            # "a year ago" in a text about a quarter: the reported quarter a year before (TimeBank)
             base, gb = self.last_quarter, timex3.granularity(self.last_quarter)
         if base and base_kind == "last" and unit in ("H", "MIN", "S"):
             return self._clock_shift(base, unit, sign * k)
@@ -517,13 +543,52 @@ class Resolver:
             return None
         return Result("DATE", f"{a.isoformat()}/{b.isoformat()}", True, "range")
 
+    def _near_base(self, c: Candidate, anchor: int) -> bool:
+        """Was a single day or clock time named shortly before, so that it dates the event counted from?"""
+        base = self.last.get(anchor)
+        if not base or timex3.granularity(base) not in ("D", "T"):
+            return False
+        return c.start - self.last_end.get(anchor, -NEAR_BASE - 1) <= NEAR_BASE
+
+    def _weekdays(self, c: Candidate, anchor: int) -> Result | None:
+        """ "on Wednesday and Thursday", "from Monday to Friday": one range over both days, the first
+        placed as a bare weekday is, the second the first such day on or after it."""
+        if self.dct is None:
+            return Result("DATE", None, False, "weekdays without publication date: an unresolved range",
+                          is_range=True)
+        w1, w2 = int(self.lex(c, "weekday")), int(self.lex(c, "wd2"))
+        rel = self.lex(c, "rel")
+        fut = self.future(c)
+        a = self.weekday_date(w1, int(rel) if rel is not None else None, fut)
+        b = a + timedelta(days=(w2 - w1) % 7)
+        if b > self.dct and not fut and rel is None:  # told in the past: the last such stretch
+            a, b = a - timedelta(days=7), b - timedelta(days=7)
+        return Result("DATE", f"{a.isoformat()}/{b.isoformat()}", True, "range", is_range=True)
+
+    def _early(self, c: Candidate, anchor: int) -> Result | None:
+        """ "in the early days": the first third of the period last named in the testimony (a month, a
+        week, a year); with none in view, a range that stays open and says so."""
+        base = self.last.get(anchor)
+        if base and timex3.granularity(base) in ("M", "W", "Y", "S", "Q", "H") and not base.endswith("WE"):
+            return Result("DATE", base, True, "the start of the period last named", mod="START",
+                          keep_base=True)
+        return Result("DATE", None, False, "the early days of a period the text does not name: an unresolved "
+                      "range", is_range=True)
+
     # ---------------------------------------------------------------- entry
     def resolve(self, c: Candidate, anchor: int) -> Result | None:
         r = self.handlers[c.kind](c, anchor)
         if r is not None and r.value and r.type in ("DATE", "TIME") and r.resolved and not r.keep_base \
                 and timex3.granularity(r.value) is not None:
             self.last[anchor] = r.value
+            self.last_end[anchor] = c.end
         if r is not None and r.value and r.resolved and not r.keep_base \
-                and timex3.granularity(r.value) in ("Q", "H"):
+                and timex3.granularity(r.value) in ("Q", "H") and self._reported(r.value):
             self.last_quarter = r.value
         return r
+
+    def _reported(self, value: str) -> bool:
+        """Was the period over by the publication date? A forecast ("losses through the third quarter of
+        1990", "continue into the fourth quarter") is not what a report's "a year ago" compares with."""
+        iv = timex3.local_interval(value)
+        return self.dct is None or iv is None or iv[1].date() <= self.dct
