@@ -182,8 +182,9 @@ def set_role(store: Store, name: str, role: str, *, actor: str = "cli") -> None:
         if role != "ingest" and row.password_hash is None:
             raise InputError(f"{name!r} has no password; a human role needs one")
         conn.execute(sa.update(users).where(users.c.id == row.id).values(role=role))
-        conn.execute(sa.delete(sessions).where(sessions.c.user_id == row.id))  # log in again with the new role
-        _audit(conn, "user.role", {"user_id": row.id, "name": name, "from": row.role, "to": role, "by": actor})
+        conn.execute(sa.delete(sessions).where(sessions.c.user_id == row.id))  # log in again as the new role
+        _audit(conn, "user.role", {"user_id": row.id, "name": name, "from": row.role, "to": role,
+                                   "by": actor})
 
 
 def set_password(store: Store, name: str, password: str, *, actor: str = "cli",
@@ -192,7 +193,8 @@ def set_password(store: Store, name: str, password: str, *, actor: str = "cli",
     pw_hash = _hasher.hash(check_password(password))
     with store._write() as conn:
         row = _require_user(conn, name)
-        conn.execute(sa.update(users).where(users.c.id == row.id).values(password_hash=pw_hash, must_change=0))
+        conn.execute(sa.update(users).where(users.c.id == row.id)
+                     .values(password_hash=pw_hash, must_change=0))
         q = sa.delete(sessions).where(sessions.c.user_id == row.id)
         if keep_session:
             q = q.where(sessions.c.id_sha256 != _sha(keep_session))
@@ -208,7 +210,7 @@ def authenticate(store: Store, name: str, password: str) -> Principal | None:
         row = _user_row(conn, name) if NAME_RE.match(name) else None
     stored = row.password_hash if row is not None and row.password_hash else _DUMMY_HASH
     try:
-        ok = _hasher.verify(stored, password)
+        ok: bool = _hasher.verify(stored, password)
     except (VerificationError, InvalidHashError):
         ok = False
     if not ok or row is None or not row.password_hash:
@@ -242,8 +244,8 @@ def create_token(store: Store, user_name: str, label: str, *, actor: str = "cli"
     tid = uuid.uuid4().hex
     with store._write() as conn:
         row = _require_user(conn, user_name)
-        conn.execute(sa.insert(api_tokens).values(id=tid, user_id=row.id, label=label, secret_sha256=_sha(secret),
-                                                  created_at=audit_mod.utc_now()))
+        conn.execute(sa.insert(api_tokens).values(id=tid, user_id=row.id, label=label,
+                                                  secret_sha256=_sha(secret), created_at=audit_mod.utc_now()))
         _audit(conn, "token.create", {"token_id": tid, "user_id": row.id, "name": user_name, "label": label,
                                       "by": actor})
     return secret

@@ -10,12 +10,23 @@ supersedes, so the pointer is checked against the chain too.
 Appends are serialised: on PostgreSQL with a transaction-scoped advisory lock, on SQLite by the store
 opening every write transaction with BEGIN IMMEDIATE. The unique `prev_hash` column makes a fork
 impossible even if that discipline were broken: the second writer fails instead of branching.
+
+Hardening (issue 9). Someone with write access to the database can still rewrite the whole chain from
+the entry they changed onward, or cut its tail. Two defences live outside the database:
+- the exported head (`khronika audit head --out FILE`: seq, hash, ts of the last entry) kept elsewhere;
+  `check_head` finds a chain that no longer reaches it, or reaches it with another hash;
+- an HMAC key in a file (`KHRONIKA_AUDIT_KEY_FILE`): every entry appended while it is configured gets
+  a seal, HMAC-SHA256(key, "seq:hash"), in `audit_seals`, and `verify` then requires a valid seal on
+  every entry. Without the key a rewritten chain cannot be resealed.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import hmac
 import json
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -24,7 +35,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from ..errors import AuditError
 from .schema import RUN_TABLES, audit, documents, runs
+from .tables_accounts import audit_seals
 
 GENESIS = "0" * 64
 # Transaction-scoped PostgreSQL advisory lock keys (arbitrary constants, ASCII "khronika" / "khrmigr").
@@ -115,6 +128,9 @@ def append_entry(conn: Connection, kind: str, payload: dict[str, Any]) -> int:
     payload_value = json.loads(text)  # hash exactly what verify will parse back
     h = entry_hash(prev, seq, ts, kind, payload_value)
     conn.execute(sa.insert(audit).values(seq=seq, ts=ts, kind=kind, payload=text, prev_hash=prev, hash=h))
+    key = audit_key()
+    if key is not None:
+        conn.execute(sa.insert(audit_seals).values(seq=seq, key_id=key_id(key), mac=seal(key, seq, h)))
     return seq
 
 
@@ -151,6 +167,9 @@ def verify(conn: Connection) -> VerifyResult:
         if orphans:
             raise _Broken(last_seq + 1, f"run {orphans[0]} has no audit entry (entry deleted, or the run was "
                                         "written outside the store)")
+        key = audit_key()
+        if key is not None:
+            _check_seals(conn, entries, key)
     except _Broken as b:
         return VerifyResult(ok=False, entries=len(entries), first_broken=b.seq, reason=b.reason)
     return VerifyResult(ok=True, entries=len(entries))
@@ -212,3 +231,100 @@ class _RunChecker:
             self._doc_digests[doc_id] = read_document_digest(self.conn, doc_id)
         if self._doc_digests[doc_id] != p.get("doc_digest"):
             raise _Broken(seq, f"entry {seq}: document {doc_id} changed since it was stored")
+
+
+# -- hardening: seals under a key kept outside the database, and exported heads -----------------------
+
+KEY_ENV = "KHRONIKA_AUDIT_KEY_FILE"
+KEY_MIN_BYTES = 32
+
+
+def read_key(path: str) -> bytes:
+    """The key in a file (raw bytes, at least 32 of them; `khronika audit keygen` writes one)."""
+    try:
+        with open(path, "rb") as f:
+            key = f.read()
+    except OSError as e:
+        raise AuditError(f"cannot read the audit key: {e.strerror}", path=path) from e
+    if len(key) < KEY_MIN_BYTES:
+        raise AuditError(f"the audit key must hold at least {KEY_MIN_BYTES} bytes", path=path)
+    return key
+
+
+def audit_key() -> bytes | None:
+    """The configured key (file named by KHRONIKA_AUDIT_KEY_FILE), or None when none is configured."""
+    path = os.environ.get(KEY_ENV)
+    if not path:
+        return None
+    try:
+        st = os.stat(path)
+    except OSError:
+        return read_key(path)  # raises the clear error
+    return _cached_key(path, st.st_mtime_ns, st.st_size)  # bulk saves append many entries: read it once
+
+
+@functools.lru_cache(maxsize=4)
+def _cached_key(path: str, _mtime_ns: int, _size: int) -> bytes:
+    return read_key(path)
+
+
+def key_id(key: bytes) -> str:
+    """A short name for a key (a hash of it), so a seal made with another key is told apart."""
+    return sha256_hex(b"khronika-audit-key:" + key)[:16]
+
+
+def seal(key: bytes, seq: int, entry_hash_hex: str) -> str:
+    return hmac.new(key, f"{seq}:{entry_hash_hex}".encode("ascii"), hashlib.sha256).hexdigest()
+
+
+def _check_seals(conn: Connection, entries: Sequence[Any], key: bytes) -> None:
+    seals = {int(r.seq): r for r in conn.execute(sa.select(audit_seals))}
+    kid = key_id(key)
+    last = int(entries[-1].seq) if entries else 0
+    if seals and max(seals) > last:  # a tail cut without its seals
+        raise _Broken(last + 1, f"entry {max(seals)} has a seal but the chain ends at {last} (tail deleted)")
+    for e in entries:
+        seq = int(e.seq)
+        s = seals.get(seq)
+        if s is None:
+            raise _Broken(seq, f"entry {seq} has no seal (written without the key, or its seal was deleted; "
+                               "`khronika audit seal` seals entries made before the key was set)")
+        if s.key_id != kid:
+            raise _Broken(seq, f"entry {seq} was sealed with another key ({s.key_id})")
+        if not hmac.compare_digest(str(s.mac), seal(key, seq, str(e.hash))):
+            raise _Broken(seq, f"entry {seq}: seal does not match (the chain was rewritten from here on)")
+
+
+def seal_missing(conn: Connection, key: bytes) -> int:
+    """Seal entries that have no seal yet (made before the key was configured). The caller verifies the
+    chain first, in the same transaction: sealing vouches for the chain as it is now."""
+    sealed = sa.select(audit_seals.c.seq)
+    rows = conn.execute(sa.select(audit.c.seq, audit.c.hash).where(audit.c.seq.not_in(sealed))).all()
+    kid = key_id(key)
+    for r in rows:
+        seq = int(r.seq)
+        conn.execute(sa.insert(audit_seals).values(seq=seq, key_id=kid, mac=seal(key, seq, str(r.hash))))
+    return len(rows)
+
+
+def head_entry(conn: Connection) -> dict[str, Any] | None:
+    """The last entry as an exportable head: {"seq", "hash", "ts"}; None for an empty chain."""
+    q = sa.select(audit.c.seq, audit.c.hash, audit.c.ts).order_by(audit.c.seq.desc()).limit(1)
+    r = conn.execute(q).first()
+    return None if r is None else {"seq": int(r.seq), "hash": str(r.hash), "ts": str(r.ts)}
+
+
+def check_head(conn: Connection, head: dict[str, Any]) -> str | None:
+    """Why the chain does not reach an exported head (truncated, or rewritten), or None when it does."""
+    try:
+        seq, want = int(head["seq"]), str(head["hash"])
+    except (KeyError, TypeError, ValueError) as e:
+        raise AuditError(f"not an exported head (needs seq and hash): {e}") from e
+    last = conn.execute(sa.select(sa.func.max(audit.c.seq))).scalar()
+    if last is None or int(last) < seq:
+        return (f"the chain was truncated: the exported head is entry {seq}, the chain ends at "
+                f"{0 if last is None else int(last)}")
+    got = conn.execute(sa.select(audit.c.hash).where(audit.c.seq == seq)).scalar()
+    if got != want:
+        return f"entry {seq} differs from the exported head (the chain was rewritten)"
+    return None

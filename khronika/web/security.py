@@ -100,11 +100,13 @@ def require(role: str) -> Callable[..., Principal]:
 
 
 class LoginLimiter:
-    """Failed logins per user name and per client address in a sliding window: past `limit` failures
-    within `window` seconds, further attempts get 429 until old failures age out (per process)."""
+    """Failed logins in a sliding window of `window` seconds, per key: "name:<user>" keys allow `limit`
+    failures, "addr:<client>" keys `addr_limit` (an office behind one address holds many users). Past
+    that, attempts get 429 until old failures age out. In memory, per process."""
 
-    def __init__(self, limit: int = 5, window: float = 60.0) -> None:
+    def __init__(self, limit: int = 5, window: float = 60.0, addr_limit: int = 20) -> None:
         self.limit = limit
+        self.addr_limit = addr_limit
         self.window = window
         self._failures: dict[str, deque[float]] = {}
         self._lock = threading.Lock()
@@ -115,11 +117,15 @@ class LoginLimiter:
             q.popleft()
         return q
 
+    def _limit(self, key: str) -> int:
+        return self.addr_limit if key.startswith("addr:") else self.limit
+
     def blocked(self, *keys: str) -> float:
         """Seconds until an attempt for these keys is allowed again; 0 when allowed now."""
         now = time.monotonic()
         with self._lock:
-            waits = [q[0] + self.window - now for k in keys if len(q := self._recent(k, now)) >= self.limit]
+            waits = [q[0] + self.window - now for k in keys
+                     if len(q := self._recent(k, now)) >= self._limit(k)]
         return max(waits, default=0.0)
 
     def failed(self, *keys: str) -> None:
