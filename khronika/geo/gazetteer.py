@@ -19,6 +19,7 @@ import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any, Final
@@ -27,7 +28,7 @@ from khronika.paths import data_home
 
 from ..errors import InputError
 
-VERSION = "4"
+VERSION = "5"
 PRECISIONS = ("point", "street", "district", "city", "region", "country")
 LOCAL_FIELDS = ("id", "name", "aliases", "generic", "lat", "lon", "precision", "country", "admin1",
                 "population", "source", "area")
@@ -55,6 +56,7 @@ _PUNCT = re.compile(r"[\-\u2010-\u2015'\u2019`.,()\"«»]+")
 _SPACES = re.compile(r"\s+")
 
 
+@lru_cache(maxsize=1 << 17)  # the same names come back in every text: fold each one once
 def normalize(s: str) -> str:
     """Lower-case, strip diacritics and punctuation: the key every alias is indexed under."""
     s = s.replace("ё", "е").replace("Ё", "Е")
@@ -183,9 +185,12 @@ class _WorldBuilder:
             self.add(row, [name, *aliases])
         for r in _read_csv("admin2.csv"):
             cc, name = r["country"], r["name"]
-            row = (f"admin2:{cc}:{r['admin1']}:{name}", name, float(r["lat"]), float(r["lon"]), "region", cc,
-                   r["admin1"], 0, r["source"], "admin2", (), "")
-            self.add(row, [name])
+            aliases = _split(r.get("aliases"))
+            # a district given by its capital's point is as precise as a district; a towns' extent is not
+            prec = r.get("precision") or "region"
+            row = (f"admin2:{cc}:{r['admin1']}:{name}", name, float(r["lat"]), float(r["lon"]), prec, cc,
+                   r["admin1"], 0, r["source"], "admin2", tuple(aliases), "")
+            self.add(row, [name, *aliases])
         for r in _read_csv("admin3.csv"):  # upazilas and the like, where a reference lists them
             cc, name = r["country"], r["name"]
             row = (f"admin3:{cc}:{r['admin2']}:{name}", name, float(r["lat"]), float(r["lon"]), "district",
@@ -337,6 +342,27 @@ class Gazetteer:
         self._sorted_keys = None
         return Place.from_row(row)
 
+    def _replace_local(self, place_id: str, d: dict[str, Any]) -> Place | None:
+        """Put a new version of the local row `place_id` in place (same row number, new names)."""
+        at = next((i for i, r in enumerate(self._rows) if r[R_ID] == place_id and r[R_KIND] == "local"), None)
+        if at is None:
+            return None
+        for index in (self._local, self._generic):
+            for key in [k for k, ids in index.items() if at in ids]:
+                index[key] = [i for i in index[key] if i != at]
+                if not index[key]:
+                    del index[key]
+        row, aliases, generic = _local_row(d, "user")
+        self._rows[at] = row
+        for n in dict.fromkeys(normalize(x) for x in [row[R_NAME], *aliases]):
+            if n:
+                self._local.setdefault(n, []).append(at)
+        for n in dict.fromkeys(normalize(x) for x in generic):
+            if n:
+                self._generic.setdefault(n, []).append(at)
+        self._sorted_keys = None
+        return Place.from_row(row)
+
     # ---- queries ------------------------------------------------------------------------------
     def ids(self, key: str) -> tuple[int, ...]:
         """Row numbers for a normalised alias: local rows first, then world rows by prior."""
@@ -432,6 +458,29 @@ def add(row: dict[str, Any]) -> Place:
     return Place.from_row(r)
 
 
+def update(place_id: str, row: dict[str, Any]) -> Place:
+    """Replace the user place `place_id` in KHRONIKA_HOME/gazetteer.csv (it keeps its id), and in the
+    loaded gazetteer. Shipped places are not edited here: add a user place instead."""
+    path = _user_file()
+    rows = list(csv.DictReader(path.read_text(encoding="utf-8").splitlines())) if path.is_file() else []
+    if not any(d.get("id") == place_id for d in rows):
+        raise InputError(f"no user place {place_id!r} (shipped places cannot be edited; add a new one)")
+    r, aliases, generic = _local_row(row | {"id": place_id}, "user")
+    new = {"id": r[R_ID], "name": r[R_NAME], "aliases": "|".join(aliases), "generic": "|".join(generic),
+           "lat": r[R_LAT], "lon": r[R_LON], "precision": r[R_PREC], "country": r[R_CC], "admin1": r[R_ADM1],
+           "population": r[R_POP], "source": r[R_SRC], "area": r[R_AREA]}
+    tmp = path.with_suffix(".csv.tmp")
+    with tmp.open("w", encoding="utf-8", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=LOCAL_FIELDS, extrasaction="ignore")
+        w.writeheader()
+        w.writerows(new if d.get("id") == place_id else d for d in rows)
+    tmp.replace(path)  # atomic: a reader sees the old file or the new one, never half of it
+    g = Gazetteer._shared
+    if g is not None:
+        g._replace_local(place_id, new)
+    return Place.from_row(r)
+
+
 def _geojson_rows(data: dict[str, Any]) -> Iterator[dict[str, Any]]:
     for f in data.get("features", []):
         geom = f.get("geometry") or {}
@@ -441,8 +490,20 @@ def _geojson_rows(data: dict[str, Any]) -> Iterator[dict[str, Any]]:
         yield props
 
 
+def _with_provenance(d: dict[str, Any], n: int, p: Path) -> dict[str, Any]:
+    """An imported row says how precise it is (a district is no point); a row that names no source is
+    sourced to the file it came from, so that every row keeps one."""
+    if not str(d.get("precision") or "").strip():
+        raise InputError(f"{p.name} row {n}: no precision (one of {', '.join(PRECISIONS)})")
+    if str(d.get("source") or "").strip():
+        return d
+    return d | {"source": f"import:{p.name}"}
+
+
 def import_file(path: str | Path) -> int:
-    """Add every row of a CSV (LOCAL_FIELDS columns) or GeoJSON (Point features) file; returns the count."""
+    """Add every row of a CSV (LOCAL_FIELDS columns) or GeoJSON (Point features) file; returns the count.
+
+    Each row needs a precision; one without a source is sourced to the file's name."""
     p = Path(path)
     try:
         text = p.read_text(encoding="utf-8")
@@ -455,6 +516,7 @@ def import_file(path: str | Path) -> int:
             raise InputError(f"{p}: not a GeoJSON FeatureCollection of points") from e
     else:
         rows = list(csv.DictReader(text.splitlines()))
+    rows = [_with_provenance(d, n, p) for n, d in enumerate(rows, start=1)]
     for d in rows:  # validate all before writing any, so a bad file adds nothing
         _local_row(d, "user")
     for d in rows:

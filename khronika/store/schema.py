@@ -253,3 +253,8 @@ narrative_claims = sa.Table(
 # Tables added by later migrations live in modules of their own; importing them here registers them on
 # `metadata`, so every user of this module sees the whole schema.
 from . import tables_accounts, tables_channels, tables_review  # noqa: E402, F401
+
+# Migration 0006: indexes for the workbench map (see khronika/web/mapdata.py).
+sa.Index("ix_events_map", events.c.lat, events.c.lon, events.c.date, events.c.type, events.c.evidence,
+         events.c.run_id)
+sa.Index("ix_runs_superseded_by", runs.c.superseded_by)
