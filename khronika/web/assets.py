@@ -16,7 +16,6 @@ def mount_static(app: FastAPI) -> None:
     import xstatic.pkg.leaflet_markercluster as markercluster
 
     app.mount("/static/vendor/leaflet", StaticFiles(directory=leaflet.BASE_DIR), name="vendor-leaflet")
-    app.mount(
-        "/static/vendor/markercluster", StaticFiles(directory=markercluster.BASE_DIR), name="vendor-markercluster"
-    )
+    cluster = StaticFiles(directory=markercluster.BASE_DIR)
+    app.mount("/static/vendor/markercluster", cluster, name="vendor-markercluster")
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

@@ -81,7 +81,10 @@
   };
   function verificationBadge(state) {
     const s = state || "unverified";
-    return badge(VERIFICATION_LABELS[s] || s, "ver-" + s);
+    const node = badge(VERIFICATION_LABELS[s] || s, "ver-" + s);
+    node.dataset.verification = s;
+    node.title = "Verification state of the incident";
+    return node;
   }
   function reviewBadge(status) { return badge(status || "unreviewed", status || "unreviewed"); }
 
