@@ -142,6 +142,15 @@ def test_somalia_districts_are_indexed_at_their_capitals() -> None:
     assert any(p.kind == "admin2" for p in g.lookup("Buulobarde"))
 
 
+def test_every_somali_district_row_is_sourced_and_inside_somalia() -> None:
+    text = (Path(gz.__file__).parents[1] / "data" / "gazetteer" / "admin2.csv").read_text(encoding="utf-8")
+    rows = [r for r in csv.DictReader(text.splitlines()) if r["country"] == "SO"]
+    assert len(rows) >= 60
+    for r in rows:
+        assert r["source"].strip() and r["precision"] == "city", r["name"]
+        assert -2.0 < float(r["lat"]) < 12.0 and 40.0 < float(r["lon"]) < 52.0, r["name"]
+
+
 def test_kazakh_and_russian_names_find_the_same_places() -> None:
     g = Gazetteer.load()
     for en, names in (("Almaty", ("Алматы", "Алма-Ата")), ("Karagandy", ("Қарағанды", "Караганда")),

@@ -172,3 +172,43 @@ def test_sample_corpus_places_all_in_kazakhstan() -> None:
         assert refs, f.name
         abroad = [(r.text, r.name, r.country) for r in refs if r.country != "KZ"]
         assert not abroad, (f.name, abroad)
+
+
+def test_state_named_alongside_a_namesake_town_sets_the_focus() -> None:
+    # "Texas" is the state even though small towns abroad bear the name too; the town then stays there.
+    text = "Walker County deputies drove to Huntsville after a call. The Texas highway was closed."
+    refs = [r for r in geoparser().place_refs(text, "en") if r.text in ("Huntsville", "Walker County")]
+    assert len(refs) == 2 and all(r.country == "US" and r.admin1 == "Texas" for r in refs)
+
+
+def test_county_after_a_first_name_word_is_a_county() -> None:
+    # "Henry" and "Madison" are first names too; a county is no person called "County".
+    found = _names("Officials met in Henry County on Monday. Yesterday Madison County commissioners voted.")
+    texts = [t for t, _, _ in found]
+    assert "Henry County" in texts and "Madison County" in texts
+
+
+def test_possessive_and_sentence_initial_word_end_or_start_the_name() -> None:
+    text = "Sales fell last year. Gainesville\u2019s Tom Thumb store closed. Another Denton shop opened."
+    texts = [t for t, _, _ in _names(text)]
+    assert "Gainesville" in texts and "Denton" in texts
+    assert "Tom" not in texts
+
+
+def test_place_inside_a_hyphenated_word() -> None:
+    texts = [t for t, _, _ in _names("The Tbilisi-based channel aired it; the Winston-Salem office agreed.")]
+    assert "Tbilisi" in texts and "Winston-Salem" in texts
+    assert not any(t == "Winston" or t == "Salem" for t in texts)
+    # a road named after the towns at its ends does not put the story in them
+    road = [t for t, _, _ in _names("Students marched along the Denver-Boulder highway in Golden on Friday.")]
+    assert "Golden" in road and "Denver" not in road
+
+
+def test_unknown_village_name_is_not_read_from_its_first_word() -> None:
+    # "Ceel" alone is some town's alternate name; "Ceel Qorran Dheer village" is a village the
+    # gazetteer lacks, so the note's place is the town it is near, not a town called "Ceel".
+    text = ("On 3 May, militias clashed in Ceel Qorran Dheer village near Ceel Buur town "
+            "(Ceel Buur, Galgaduud).")
+    refs = geoparser().place_refs(text, "en", default_country="SO")
+    assert not any(r.text == "Ceel" for r in refs)
+    assert any(r.text == "Ceel Buur" and r.country == "SO" for r in refs)

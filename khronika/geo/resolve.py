@@ -11,6 +11,7 @@ from .gazetteer import R_ADM1, R_AREA, R_CC, R_KIND, R_LAT, R_LON, R_NAME, R_POP
 from .toponyms import Mention
 
 MAX_CANDS = 40
+KM_PER_DEG_LAT = 111.19  # a degree of latitude is this long everywhere (within 0.5%)
 W_COUNTRY = 1.6  # times the share of the document's unambiguous mentions in the candidate's country
 W_ADM1 = 2.0  # the candidate lies in a region the document names
 W_POP = 0.16  # per power of ten of population
@@ -20,6 +21,7 @@ W_HOME_ADM1 = 1.0  # the candidate lies in the region most of the text's clear n
 PASSES = 2
 MAX_CONTEXT = 6.0  # generous: local news is local, but not unbounded
 COUNTRY_NAMESAKE_POP = 5000  # a smaller town named like a country is not what its name means
+NAMESAKE_TOWN_POP = 20_000  # a region's name that a town this big bears too ("Alexandria") sets no focus
 UNIT_NEAR_KM = 60.0  # a bare sub-district name must lie this close to another place of the text
 W_SUPPORT = 0.4  # per other name of the text (up to 3) that could lie in the candidate's region
 _SETTLEMENT = frozenset({"city", "capital", "local"})
@@ -27,6 +29,15 @@ _UNIT = frozenset({"admin1", "admin2", "admin3", "region"})
 _STRONG_KINDS = frozenset({"country", "admin1", "region", "capital", "local"})
 _KIND_BONUS = {"country": 1.6, "region": 1.3, "admin1": 1.3, "admin2": 0.2, "admin3": 0.1, "city": 0.0,
                "capital": 1.5, "local": 0.6}
+
+
+@dataclass
+class _Near:
+    """The text's other places as one name's context: points, countries and regions."""
+
+    points: list[tuple[float, float]]
+    ccs: set[str]
+    adm1s: set[tuple[str, str]]
 
 
 @dataclass
@@ -66,20 +77,33 @@ class Resolver:
         cands = [self._hinted(m) for m in mentions]
         focus_cc, focus_adm1 = self._focus(mentions, cands, default_country)
         self._support = self._region_support(mentions, cands)
-        first = [max(c, key=lambda i, m=m: self._score(i, m.key, focus_cc, focus_adm1, None))  # type: ignore[misc]
+        # A name repeated with the same candidates reads the same way (its "others" exclude every
+        # mention of it), so each (name, candidates) pair is scored once per pass.
+        memo: dict[tuple[str, tuple[int, ...]], tuple[int, float]] = {}
+        first = [self._best(m.key, c, focus_cc, focus_adm1, None, memo)[0]
                  for m, c in zip(mentions, cands, strict=True)]
-        for _ in range(PASSES - 1):  # re-read each name against the others' current readings
-            first = [max(c, key=lambda i, m=m, k=k: self._score(  # type: ignore[misc]
-                i, m.key, focus_cc, focus_adm1, self._others(mentions, first, k)))
-                for k, (m, c) in enumerate(zip(mentions, cands, strict=True))]
+        for _ in range(PASSES):  # re-read each name against the others' current readings
+            memo = {}
+            picks = first
+            first = [self._best(m.key, c, focus_cc, focus_adm1, self._others(mentions, picks, k), memo)[0]
+                     for k, (m, c) in enumerate(zip(mentions, cands, strict=True))]
         out: list[Resolved] = []
-        for k, (m, c) in enumerate(zip(mentions, cands, strict=True)):
-            others = self._others(mentions, first, k)
-            best = max(c, key=lambda i, m=m: self._score(i, m.key, focus_cc, focus_adm1, others))  # type: ignore[misc]
+        for m, c, best in zip(mentions, cands, first, strict=True):
             if self._stray(best, m.key, focus_cc) or not self._well_known(best, m, focus_cc):
                 continue
-            out.append(Resolved(m, best, self._score(best, m.key, focus_cc, focus_adm1, others)))
+            out.append(Resolved(m, best, memo[(m.key, c)][1]))
         return [r for r in out if self._unit_ok(r, out)]
+
+    def _best(self, key: str, c: tuple[int, ...], focus_cc: dict[str, float], focus_adm1: set[str],
+              others: list[int] | None, memo: dict[tuple[str, tuple[int, ...]], tuple[int, float]]
+              ) -> tuple[int, float]:
+        """The best-scoring candidate and its score, memoised per (name, candidates)."""
+        got = memo.get((key, c))
+        if got is None:
+            near = self._near(others) if others else None
+            got = max(((i, self._score(i, key, focus_cc, focus_adm1, near)) for i in c), key=lambda t: t[1])
+            memo[(key, c)] = got
+        return got
 
     def _unit_ok(self, r: Resolved, out: list[Resolved]) -> bool:
         """A sub-district (upazila) read from a bare name needs the text's other places nearby: "Mirpur"
@@ -93,7 +117,9 @@ class Resolver:
 
     @staticmethod
     def _others(mentions: list[Mention], picks: list[int], k: int) -> list[int]:
-        return [picks[x] for x in range(len(mentions)) if x != k and mentions[x].key != mentions[k].key]
+        """The current readings of the text's other names, each place once."""
+        key = mentions[k].key
+        return list(dict.fromkeys(picks[x] for x in range(len(mentions)) if mentions[x].key != key))
 
     def _stray(self, i: int, key: str, focus_cc: dict[str, float]) -> bool:
         """A town abroad, matched only through an alternate name, in a text focused on one country: a
@@ -177,11 +203,15 @@ class Resolver:
                 continue  # weak evidence of a name does not set the document's focus
             rows = [self.gaz.row(i) for i in c]
             ccs = {r[R_CC] for r in rows}
-            top = rows[0]
+            # "Texas" is the state before it is any town of that name, wherever the towns sort
+            own = {r[R_CC] for r in rows
+                   if r[R_KIND] in ("country", "admin1") and normalize(r[R_NAME]) == m.key}
             if len(ccs) == 1:
-                votes[top[R_CC]] = votes.get(top[R_CC], 0.0) + 1.0
-            elif top[R_KIND] in ("country", "admin1") and normalize(top[R_NAME]) == m.key:
-                votes[top[R_CC]] = votes.get(top[R_CC], 0.0) + 0.5
+                votes[rows[0][R_CC]] = votes.get(rows[0][R_CC], 0.0) + 1.0
+            elif len(own) == 1 and (rows[0][R_KIND] in ("country", "admin1")
+                                    or max(r[R_POP] for r in rows) < NAMESAKE_TOWN_POP):
+                cc = own.pop()
+                votes[cc] = votes.get(cc, 0.0) + 0.5
             named: set[str] = set()
             for r in rows:
                 if r[R_KIND] == "admin1" and (normalize(r[R_NAME]) == m.key or m.hint):
@@ -204,7 +234,7 @@ class Resolver:
         return {k: v / total for k, v in votes.items()}, adm1
 
     def _score(self, i: int, key: str, focus_cc: dict[str, float], focus_adm1: set[str],
-               others: list[int] | None) -> float:
+               near: _Near | None) -> float:
         """Prior (what the name usually means) + context (what this text is about), the context capped
         so that a pile of weak local cues cannot turn "Russia" into a hamlet in Ohio."""
         r = self.gaz.row(i)
@@ -221,23 +251,30 @@ class Resolver:
             ctx += W_SUPPORT * min(others_there, 3)
         if r[R_KIND] == "local" and r[R_AREA]:
             ctx += 1.0
-        if others:
-            ctx += self._neighbours(r, others)
+        if near is not None:
+            ctx += self._neighbours(r, near)
         return s + min(ctx, MAX_CONTEXT)
 
-    def _neighbours(self, r: Row, others: list[int]) -> float:
-        """Closeness to the other places of the text (their first-pass readings)."""
+    def _near(self, others: list[int]) -> _Near:
+        rows = [self.gaz.row(o) for o in others]
+        points = [(r[R_LAT], r[R_LON]) for o, r in zip(others, rows, strict=True) if self._pointlike(o)]
+        return _Near(points=points, ccs={r[R_CC] for r in rows}, adm1s={(r[R_CC], r[R_ADM1]) for r in rows})
+
+    @staticmethod
+    def _neighbours(r: Row, near: _Near) -> float:
+        """Closeness to the other places of the text (their current readings)."""
         s = 0.0
-        near = min((km(r[R_LAT], r[R_LON], self.gaz.row(o)[R_LAT], self.gaz.row(o)[R_LON])
-                    for o in others if self._pointlike(o)), default=1e9)
-        if near < 50:
+        lat, lon = r[R_LAT], r[R_LON]
+        # only the 50 and 200 km marks matter: skip the trigonometry for points a latitude band away
+        dist = min((km(lat, lon, la, lo) for la, lo in near.points if abs(la - lat) * KM_PER_DEG_LAT <= 200),
+                   default=1e9)
+        if dist < 50:
             s += 1.2
-        elif near < 200:
+        elif dist < 200:
             s += 0.6
-        if any(self.gaz.row(o)[R_CC] == r[R_CC] for o in others):
+        if r[R_CC] in near.ccs:
             s += 0.5
-        if r[R_ADM1] and any(self.gaz.row(o)[R_ADM1] == r[R_ADM1] and self.gaz.row(o)[R_CC] == r[R_CC]
-                             for o in others):
+        if r[R_ADM1] and (r[R_CC], r[R_ADM1]) in near.adm1s:
             s += W_SAME_ADM1  # another place of the text lies in the same region
         return s
 

@@ -13,9 +13,11 @@ from functools import cache, lru_cache
 from typing import Any
 
 from .. import lang as langpacks
-from .gazetteer import Gazetteer, normalize
+from .gazetteer import R_KIND, R_PREC, Gazetteer, normalize
 
 MAX_N = 6
+# Russian names a street by its namesake alone after these prepositions: "на Абая" = on Abai Avenue.
+_RU_STREET_PREPS = frozenset({"на", "по"})
 
 # A token: an initialism (U.S., N.Y.), or a word with inner hyphens/apostrophes and an optional dot.
 _TOKEN = re.compile(r"[A-Z]\.[A-Z][a-z]{1,3}\.|(?:[^\W\d_]\.){2,}|[^\W\d_][\w'\u2019\-]*\.?|\d+")
@@ -23,6 +25,7 @@ _SAID = re.compile(r"\b([A-Z][a-z]+)(?:'s)? (?:said|says|told|added)\b"
                    r"|\b(?:said|says) ([A-Z][a-z]+)\b(?! [A-Z])")
 _INITIAL = re.compile(r"\b[A-Z][a-z]+ [A-Z]\. ([A-Z][\w'\u2019-]+)")  # "Tyrise M. Bell": a person
 _INITIALISM = re.compile(r"^(?:[^\W\d_]\.){2,}$")
+_ROAD_AFTER = re.compile(r"\s+(?:highway|road|route|railway|corridor)\b", re.IGNORECASE)
 _SENT_END = re.compile(r"[.!?:;\"\u201c\u201d\n]\s*$")
 
 
@@ -188,12 +191,18 @@ class Recognizer:
         return key, ()
 
     def find(self, text: str) -> list[Mention]:
-        toks = [(m.start(), m.end(), m.group()) for m in _TOKEN.finditer(text)]
+        toks = self._split_hyphens(text, [(m.start(), m.end(), m.group()) for m in _TOKEN.finditer(text)])
         persons = self._persons(text, toks)
         out: list[Mention] = []
         i, n = 0, len(toks)
         while i < n:
             t = toks[i][2]
+            if self.lang == "ru" and t.lower() in _RU_STREET_PREPS and i + 1 < n:
+                m = self._elliptic_street(text, toks, i + 1)
+                if m:
+                    out.append(m)
+                    i = self._skip_to(toks, m.end, i)
+                    continue
             if self.lang == "ru" and t.lower() in self.cues.street_prefixes and i + 1 < n:
                 m = self._street(text, toks, i)
                 if m:
@@ -216,6 +225,23 @@ class Recognizer:
         self._qualifiers(text, out)
         return out
 
+    def _split_hyphens(self, text: str, toks: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+        """"Tbilisi-based", "Gainesville-area", "Egyptian-US": a hyphenated word that is no name as a
+        whole ("Winston-Salem" is) is read as its parts, so the place inside it is found. A road named
+        after its ends ("the Dhaka-Aricha highway") stays whole: its towns are not where things happen."""
+        out: list[tuple[int, int, str]] = []
+        for s, e, t in toks:
+            core = t.strip("-")
+            if "-" not in core or not _is_cap(t) or self.gaz.has(normalize(t)) or _ROAD_AFTER.match(text, e):
+                out.append((s, e, t))
+                continue
+            pos = s
+            for part in t.split("-"):
+                if part:
+                    out.append((pos, pos + len(part), part))
+                pos += len(part) + 1
+        return out
+
     def _persons(self, text: str, toks: list[tuple[int, int, str]]) -> set[str]:
         """Surnames used in this text, so that a bare "Brown" later is not read as a town: the word
         after a first name or a title ("Kristina Brown", "Sgt. Brown"), the last word of a short
@@ -228,7 +254,8 @@ class Recognizer:
             nxt = toks[k + 1]
             mid_run = k > 0 and _is_cap(toks[k - 1][2]) and toks[k][0] - toks[k - 1][1] <= 1
             if (w in c.titles or (w in c.first_names and not mid_run)) and _is_cap(nxt[2]) \
-                    and nxt[0] - toks[k][1] <= 2:
+                    and nxt[0] - toks[k][1] <= 2 and _bare(nxt[2]) not in c.place_suffix:
+                # ("Henry County" is a county, not Mr. County)
                 if len(nxt[2].rstrip(".")) == 1 and k + 2 < n:  # a middle initial: "James C. Verduin"
                     nxt = toks[k + 2]
                 out.add(_bare(nxt[2]))
@@ -270,9 +297,31 @@ class Recognizer:
             if i + k - 1 >= len(toks) or not _is_cap(toks[i + 1][2]):
                 continue
             s, e = toks[i][0], toks[i + k - 1][1]
+            if text[e - 1] == "." and toks[i + k - 1][2].rstrip(".") not in self.cues.keep_dot:
+                e -= 1  # the sentence's full stop ("на проспекте Абая."), not part of the name
             key, hits = self._lookup(text[s:e])
             if hits:
                 return Mention(s, e, text[s:e], key, hits)
+        return None
+
+    def _elliptic_street(self, text: str, toks: list[tuple[int, int, str]], i: int) -> Mention | None:
+        """"на Абая", "на Толе би": the namesake alone (as written, usually a genitive) names a street;
+        taken only when the gazetteer has a street called "<street word> <namesake>", so "надеюсь на
+        Ерлана" names nothing."""
+        if not _is_cap(toks[i][2]):
+            return None
+        for k in (2, 1):
+            if i + k > len(toks) or any(toks[x][0] - toks[x - 1][1] > 1 for x in range(i + 1, i + k)):
+                continue  # the words must be adjacent
+            s, e = toks[i][0], toks[i + k - 1][1]
+            name = text[s:e].rstrip(".")
+            e = s + len(name)
+            for head in sorted(self.cues.street_prefixes):
+                key = normalize(f"{head} {name}")
+                hits = tuple(x for x in self.gaz.ids(key)
+                             if self.gaz.row(x)[R_KIND] == "local" and self.gaz.row(x)[R_PREC] == "street")
+                if hits:
+                    return Mention(s, e, name, key, hits)
         return None
 
     def _match_run(self, text: str, toks: list[tuple[int, int, str]], i: int, j: int,
@@ -296,17 +345,21 @@ class Recognizer:
                         break
                 if phrase.endswith(".") and not _INITIALISM.match(toks[b][2]):
                     phrase, e = phrase[:-1], e - 1  # a sentence's full stop, not part of the name
+                flags: set[str] = set()
                 if phrase.endswith(("'s", "\u2019s", "'", "\u2019")):
                     cut = 2 if phrase.endswith("s") else 1
                     phrase, e = phrase[:-cut], e - cut
+                    flags.add("possessive")
                 key, hits = self._lookup(phrase)
                 if hits:
-                    found = (b, Mention(s, e, phrase, key, hits))
+                    found = (b, Mention(s, e, phrase, key, hits, flags=flags))
                     break
             if found is None:
                 a += 1
                 continue
             b, m = found
+            if (a > i or b < j) and "possessive" not in m.flags and self._kind_word_after(text, toks[j][1]):
+                break  # "Ceel Cali Mire village": the whole run names the village; "Ceel" alone is no place
             if self._keep(text, toks, i, j, a, b, m, persons):
                 out.append(m)
             a = b + 1
@@ -340,9 +393,9 @@ class Recognizer:
             return False  # "according to Lenin", "Dinara wrote": a person, unless "in Dinar"
         if any(w in persons for w in words) and not self._country(m) and "variant" not in m.flags:
             return False
-        if b < j and _bare(toks[b + 1][2]) in persons:
+        if b < j and "possessive" not in m.flags and _bare(toks[b + 1][2]) in persons:
             return False  # "Kristina Brown", "Jordan Henderson": a first name before a surname of this text
-        if b < j:
+        if b < j and "possessive" not in m.flags:  # "Gainesville's Tom Thumb": the name ended
             nxt = toks[b + 1][2].rstrip(".")
             # "Dublin Road" is a street; "Ohio Department of ..." still names Ohio.
             if nxt in c.street_after or (nxt in c.first_names and not strong):
@@ -351,7 +404,7 @@ class Recognizer:
             return False  # "W.Va. 61": a highway number
         if a == b and not strong and re.search(r"\b" + re.escape(words[0].lower()) + r"\b", text):
             return False  # the word is written in lower case here too: a common word, not a name
-        if a > i and not strong:
+        if a > i and not strong and not self._lead_word(text, toks, i, a):
             prev = toks[a - 1][2].rstrip(".")
             if prev not in ("North", "South", "East", "West", "Northern", "Southern", "Eastern", "Western",
                             "Central", "Upper", "Lower", "Greater"):
@@ -362,6 +415,22 @@ class Recognizer:
                 return False
         self._unit_flags(text, m)
         return True
+
+    def _kind_word_after(self, text: str, end: int) -> bool:
+        """Is the run followed by a lower-case kind word ("village", "district")?"""
+        nxt = re.match(r"\s+([a-z]+)", text[end:end + 20])
+        if nxt is None:
+            return False
+        return nxt.group(1) in self.cues.settlement_words or nxt.group(1) in self.cues.unit_words
+
+    def _lead_word(self, text: str, toks: list[tuple[int, int, str]], i: int, a: int) -> bool:
+        """Is the run's one word before the name only capitalised because it starts the sentence
+        ("Another Gainesville business", "Yesterday Madison County ...")? Not a first name or title,
+        and no place of its own."""
+        w = toks[i][2].rstrip(".")
+        return a == i + 1 and self._sentence_initial(text, toks[i][0]) and not w.isupper() \
+            and w not in self.cues.first_names and w not in self.cues.titles \
+            and not self.gaz.has(normalize(w))
 
     def _spelling_variant(self, text: str, toks: list[tuple[int, int, str]], i: int,
                           j: int) -> tuple[int, Mention] | None:
