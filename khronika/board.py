@@ -3,9 +3,15 @@
 Pure functions over observation rows (dicts as the store's `observations` table holds them, plus the
 document's provenance source as `doc_source`), so the rules are testable without a database:
 
-- a *source* is one speaker of one provenance source (a channel, a sender; a document without either is
-  its own source): five eyewitnesses quoted in one article are five sources, the same channel posting
-  twice is one;
+- a *source* is an independent originating witness, counted as incidents count them
+  (`link.records.source_of`): a named speaker, or the named relayer of a relayed statement, is one
+  source across documents and scripts ("Yerlan Tulegenov" quoted by two outlets, "Ерлан Тулегенов" in
+  a third, is one); anyone else is one speaker of one provenance source (a channel, a sender; a document
+  without either is its own source): five eyewitnesses quoted in one article are five sources, the same
+  channel posting twice is one, and "my neighbour" relayed by Dinara is not Dinara. The same text
+  arriving through two channels (a forwarded message: the same bytes, `doc_sha256`) is one source too.
+  Linking does not make reports of one source out of two (two outlets' own media reports stay two, as
+  in incidents): it is the originating witness that makes two observations one;
 - the *latest period* is the period of the latest observation; every source speaking about that period
   (its period overlaps) counts with its own last word, and the state most sources give wins (then the
   better evidence, then the higher confidence, then the later report). The other states are kept as
@@ -32,6 +38,7 @@ __all__ = [
     "in_scope",
     "overlaps",
     "resolve_scope",
+    "source_groups",
     "source_key",
 ]
 
@@ -100,9 +107,53 @@ def overlaps(a: dict[str, Any], b: dict[str, Any]) -> bool:
 
 
 def source_key(row: dict[str, Any]) -> str:
-    """One speaker of one provenance source; a document without a source or sender is its own source."""
+    """The independent source of an observation (see the module docs): "p:<name key>" for a named person,
+    else "<provenance source or document>|<speaker>[|via <relayer>]"."""
+    from .link.names import fold, person_key
+    from .link.records import is_person_name
+
+    speaker, relayer = row.get("speaker"), row.get("relayer")
+    if row.get("evidence") != "relayed":
+        relayer = None
+    named = relayer if relayer else speaker
+    if named and is_person_name(named) and (key := person_key(named)):
+        return "p:" + key
     origin = row.get("doc_source") or row["doc_id"]
-    return f"{origin}|{row.get('speaker') or ''}"
+    via = f"|via {fold(relayer)}" if relayer else ""
+    return f"{origin}|{speaker or ''}{via}"
+
+
+def _aliases(row: dict[str, Any]) -> list[str]:
+    """Every key that identifies the row's source: its `source_key`, and for an unnamed source the
+    document's text (a forwarded copy of a message is its author again, whatever channel carried it)."""
+    key = source_key(row)
+    if key.startswith("p:") or not row.get("doc_sha256"):
+        return [key]
+    return [key, f"sha:{row['doc_sha256']}" + key[key.index("|"):]]
+
+
+def source_groups(rows: Sequence[dict[str, Any]]) -> dict[str, str]:
+    """Observation id -> its source, with rows that share any alias merged (the smallest key names it)."""
+    parent: dict[str, str] = {}
+
+    def find(x: str) -> str:
+        while parent.setdefault(x, x) != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for r in rows:
+        first, *rest = _aliases(r)
+        for k in rest:
+            a, b = find(first), find(k)
+            if a != b:
+                parent[max(a, b)] = min(a, b)
+    names: dict[str, str] = {}
+    for k in parent:  # name each group by its smallest source key (never by a bare text hash)
+        root = find(k)
+        if not k.startswith("sha:") and (root not in names or k < names[root]):
+            names[root] = k
+    return {r["id"]: names.get(find(_aliases(r)[0]), source_key(r)) for r in rows}
 
 
 def _order(row: dict[str, Any]) -> tuple[str, str, int]:
@@ -148,22 +199,23 @@ def _merged_qualifiers(main: dict[str, Any], agreeing: Iterable[dict[str, Any]])
     return out
 
 
-def _history_item(o: dict[str, Any]) -> dict[str, Any]:
+def _history_item(o: dict[str, Any], src: str) -> dict[str, Any]:
     return {"state": o["state"], "period_begin": o["period_begin"], "period_end": o["period_end"],
             "time": o["time_text"], "doc_id": o["doc_id"], "item_id": o["id"], "evidence": o["evidence"],
-            "speaker": o.get("speaker"), "source": source_key(o),
+            "speaker": o.get("speaker"), "source": src,
             "qualifiers": {k: v for k, v in (o["qualifiers"] or {}).items() if k not in _META_QUALIFIERS}}
 
 
 def board_entry(group: list[dict[str, Any]]) -> dict[str, Any]:
     """The state of one (service, place) from all its observations (any order)."""
     hist = sorted(group, key=_order)
+    src = source_groups(hist)
     order = {o["id"]: i for i, o in enumerate(hist)}
     latest = hist[-1]
     window = [o for o in hist if overlaps(o, latest)]
     current: dict[str, dict[str, Any]] = {}
     for o in window:  # in order: a source's last word about the period wins
-        current[source_key(o)] = o
+        current[src[o["id"]]] = o
     fam = _choose(current, order)
     agreeing = [o for o in window if _family(o["state"]) == fam]
     # The report shown: the best evidence for the state, the latest of those.
@@ -177,7 +229,7 @@ def board_entry(group: list[dict[str, Any]]) -> dict[str, Any]:
     tally: dict[str, int] = {}
     for o in current.values():
         tally[o["state"]] = tally.get(o["state"], 0) + 1
-    sources = sorted({source_key(o) for o in current.values() if _family(o["state"]) == fam})
+    sources = sorted({src[o["id"]] for o in current.values() if _family(o["state"]) == fam})
     return {
         "service": main["service"], "place": main["place"], "place_id": main["place_id"],
         "lat": main["lat"], "lon": main["lon"], "state": main["state"], "since": since,
@@ -186,10 +238,10 @@ def board_entry(group: list[dict[str, Any]]) -> dict[str, Any]:
         "evidence": main["evidence"], "speaker": main.get("speaker"), "doc_id": main["doc_id"],
         "item_id": main["id"], "time": main["time_text"], "text": main["snippet"],
         "qualifiers": _merged_qualifiers(main, agreeing),
-        "history": [_history_item(o) for o in hist],
+        "history": [_history_item(o, src[o["id"]]) for o in hist],
         "conflicts": [
             {"state": o["state"], "doc_id": o["doc_id"], "item_id": o["id"], "evidence": o["evidence"],
-             "speaker": o.get("speaker"), "source": source_key(o), "time": o["time_text"],
+             "speaker": o.get("speaker"), "source": src[o["id"]], "time": o["time_text"],
              "text": o["snippet"]}
             for o in current.values() if _family(o["state"]) != fam
         ],

@@ -27,6 +27,8 @@ def _ev(level: str | None) -> str:
 
 
 def render_chronicle(rows: list[dict[str, Any]], console: Console) -> None:
+    """By day: one line per incident (reports, independent sources, best evidence, contradictions) and
+    one per event that no other report links to."""
     if not rows:
         console.print("(the chronicle is empty: ingest some texts first)")
         return
@@ -36,15 +38,34 @@ def render_chronicle(rows: list[dict[str, Any]], console: Console) -> None:
     for day, items in by_day.items():
         console.print(f"[bold]{day}[/bold]")
         for r in items:
-            kind = r.get("subtype") or r.get("type") or "?"
-            place = r.get("place") or "place unknown"
-            when = r.get("time") or r.get("time_text") or ""
-            who = r.get("speaker") or "author"
-            console.print(
-                f"  • {kind} — {place}{f' — {when}' if when else ''} — {_ev(r.get('evidence'))}"
-                f" — {who} [dim]({str(r.get('doc_id', ''))[:8]})[/dim]",
-                highlight=False,
-            )
+            line = _incident_line(r) if r.get("kind") == "incident" else _event_line(r)
+            console.print(line, highlight=False)
+
+
+def _event_line(r: dict[str, Any]) -> str:
+    kind = r.get("subtype") or r.get("type") or "?"
+    place = r.get("place") or "place unknown"
+    when = r.get("time") or r.get("time_text") or ""
+    who = r.get("speaker") or "author"
+    return (
+        f"  • {escape(kind)} — {escape(place)}{escape(f' — {when}') if when else ''} — "
+        f"{_ev(r.get('evidence'))} — {escape(who)} [dim]({str(r.get('doc_id', ''))[:8]})[/dim]"
+    )
+
+
+def _incident_line(r: dict[str, Any]) -> str:
+    kind = r.get("subtype") or r.get("type") or "?"
+    place = r.get("place") or "place unknown"
+    n, k = int(r.get("n_members") or 0), int(r.get("n_sources") or 0)
+    fields = sorted({str(c.get("field")) for c in r.get("contradictions") or []})
+    first, last = r.get("first_day"), r.get("last_day")
+    days = f" — {first}..{last}" if first and last and first != last else ""
+    flag = f" — [bold red]⚠ sources disagree on {escape(', '.join(fields))}[/bold red]" if fields else ""
+    return (
+        f"  ◆ {escape(kind)} — {escape(place)}{days} — {n} reports, "
+        f"{k} independent source{'s' if k != 1 else ''}, best {_ev(r.get('evidence'))}{flag}"
+        f" [dim]({str(r.get('incident_id', ''))[:12]})[/dim]"
+    )
 
 
 _STATE_STYLE = {

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import new_doc
 from rich.console import Console
 from typer.testing import CliRunner
 
@@ -19,12 +20,15 @@ from khronika import vocab
 from khronika.board import PlaceInfo, Scope, board_entries, in_scope, source_key
 from khronika.ingest import IngestJob, run_jobs
 from khronika.intake import RawSource
+from khronika.model import Document, ServiceObservation, Statement
+from khronika.model import Testimony as _Testimony
 from khronika.pipeline import Pipeline, default_pipeline
 from khronika.render import render_board
 from khronika.store import Store
 
 # -- rules on rows built in code ---------------------------------------------------------------------
 
+EX = "khronika.test@1"
 DAY = ("2022-01-06T18:00:00Z", "2022-01-07T18:00:00Z")  # 7 January, Almaty time
 
 
@@ -58,6 +62,57 @@ def test_one_channel_posting_twice_is_one_source() -> None:
     rows = [_row(1, "down", doc="d1", source=None), _row(2, "down", doc="d2", source=None)]
     assert _one(rows)["n_sources"] == 2
     assert source_key(rows[0]) != source_key(rows[1])
+
+
+def test_one_named_witness_quoted_by_two_outlets_in_two_scripts_is_one_source() -> None:
+    rows = [_row(1, "down", doc="d1", source="outlet-a", speaker="Yerlan Tulegenov"),
+            _row(2, "down", doc="d2", source="outlet-b", speaker="Ерлан Тулегенов"),
+            _row(3, "down", doc="d3", source="outlet-c", speaker="Yerlan Tulegenov")]
+    e = _one(rows)
+    assert e["n_sources"] == 1 and e["tally"] == {"down": 1}
+
+
+def test_a_named_relayer_is_one_source_whoever_passes_it_on() -> None:
+    rows = [_relayed(1, doc="d1", source="sms-dinara", speaker="Dinara", relayer="Saule Amanova"),
+            _relayed(2, doc="d2", source="chan", speaker="Marat", relayer="Сауле Аманова")]
+    assert _one(rows)["n_sources"] == 1
+    # ... but Dinara's own report and her neighbour's, relayed by her, are two voices
+    rows = [_row(1, "down", doc="d1", source="sms-dinara", speaker="Dinara"),
+            _relayed(2, doc="d1", source="sms-dinara", speaker="Dinara", relayer="my neighbour")]
+    assert _one(rows)["n_sources"] == 2
+    # a relayer is only the source of a relayed statement
+    rows = [_row(1, "down", speaker="Dinara") | {"relayer": "Saule Amanova"}]
+    assert source_key(rows[0]) == source_key(_row(9, "down", doc="d9", source="x", speaker="Dinara"))
+
+
+def test_two_witnesses_with_similar_names_stay_two_sources() -> None:
+    rows = [_row(1, "down", doc="d1", source="outlet-a", speaker="Daulet Omarov"),
+            _row(2, "down", doc="d2", source="outlet-b", speaker="Daulet Omarbekov")]
+    assert _one(rows)["n_sources"] == 2
+
+
+def test_unnamed_speakers_of_two_outlets_stay_two_sources() -> None:
+    # "a nurse" in one article and "a nurse" in another are not known to be one person
+    rows = [_row(1, "down", doc="d1", source="outlet-a", speaker="a nurse"),
+            _row(2, "down", doc="d2", source="outlet-b", speaker="a nurse")]
+    assert _one(rows)["n_sources"] == 2
+
+
+def test_a_forwarded_copy_is_its_author_again() -> None:
+    """The same bytes through two channels: one source; another text from another channel: another."""
+    a = _row(1, "down", doc="d1", source="chan-a") | {"doc_sha256": "aa"}
+    fwd = _row(2, "down", doc="d2", source="sender-b") | {"doc_sha256": "aa"}
+    other = _row(3, "down", doc="d3", source="sender-c") | {"doc_sha256": "cc"}
+    e = _one([a, fwd, other])
+    assert e["n_sources"] == 2 and sorted(e["sources"]) == ["chan-a|", "sender-c|"]
+    assert {h["source"] for h in e["history"][:2]} == {"chan-a|"}
+    # the same channel posting a second, different text is still that channel
+    again = _row(4, "down", doc="d4", source="sender-b") | {"doc_sha256": "dd"}
+    assert _one([a, fwd, again])["n_sources"] == 1
+
+
+def _relayed(n: int, *, doc: str, source: str, speaker: str, relayer: str) -> dict[str, Any]:
+    return _row(n, "down", doc=doc, source=source, speaker=speaker, evidence="relayed") | {"relayer": relayer}
 
 
 def test_conflicts_stay_side_by_side() -> None:
@@ -188,6 +243,49 @@ def city(store: Store, pipeline: Pipeline, tmp_path: Path) -> Iterator[Store]:
 
 def _by(board: list[dict[str, Any]]) -> dict[tuple[str, str], dict[str, Any]]:
     return {(e["service"], e["place"]): e for e in board}
+
+
+def _relay_doc(text: str, source: str, speaker: str, relayer: str | None, lang: str = "en") -> Document:
+    """One testimony, one statement (relayed when a relayer is given), one "mobile internet down"."""
+    doc = new_doc(text, source=source, lang=lang, published="2022-01-06")
+    t = _Testimony(start=0, end=len(text), extractor=EX, speaker=speaker)
+    t.assign_id(doc.id)
+    st = Statement(start=0, end=len(text), extractor=EX, testimony_id=t.id,
+                   evidence="relayed" if relayer else "witnessed", relayer=relayer)
+    st.assign_id(doc.id)
+    ob = ServiceObservation(start=0, end=len(text), extractor=EX, statement_id=st.id,
+                            service="mobile_internet", state="down")
+    doc.testimonies.append(t)
+    doc.statements.append(st)
+    doc.services.append(ob)
+    doc.assign_ids()
+    return doc
+
+
+def test_store_board_counts_a_relayed_witness_once_across_documents(store: Store) -> None:
+    docs = [
+        _relay_doc("Saule Amanova told me the mobile internet is down.", "sms-dinara", "Dinara",
+                   "Saule Amanova"),
+        _relay_doc("Сауле Аманова сказала, что мобильный интернет не работает.", "Вестник", "Марат",
+                   "Сауле Аманова", lang="ru"),
+        _relay_doc("The mobile internet is down here.", "chat-7", "Aigerim Sarsenova", None),
+    ]
+    for d in docs:
+        store.save(d)
+    [entry] = [e for e in store.board() if e["service"] == "mobile_internet"]
+    assert entry["state"] == "down" and entry["n_sources"] == 2  # Saule (via two people) and Aigerim
+    assert len(entry["history"]) == 3  # every report is kept; only the count merges
+
+
+def test_store_board_counts_a_forwarded_message_once(store: Store) -> None:
+    text = "The mobile internet is down in our block."
+    for source in ("chat-1", "sms-forward"):
+        doc = _relay_doc(text, source, "", None)  # the author narrates; the same bytes, two channels
+        doc.testimonies[0].speaker = None
+        store.save(doc)
+    store.save(_relay_doc("No mobile internet here either.", "chat-2", "", None))
+    [entry] = [e for e in store.board() if e["service"] == "mobile_internet"]
+    assert len({h["doc_id"] for h in entry["history"]}) == 3 and entry["n_sources"] == 2
 
 
 def test_city_board_history_sources_and_unknown(city: Store) -> None:

@@ -516,6 +516,7 @@ def test_blocking_finds_every_pair_the_scorer_would_link(linker: Linker) -> None
         prec = rng.choice(precisions)
         day = 738525 + rng.randint(0, 12)
         width = rng.choice([0, 0, 0, 3, 40])
+        named = [rng.choice(names)] if rng.random() < 0.2 else []
         recs.append(
             EventRecord(
                 event_id=f"e{i:04d}",
@@ -532,7 +533,9 @@ def test_blocking_finds_every_pair_the_scorer_would_link(linker: Linker) -> None
                 lat=None if prec is None else 43.0 + rng.uniform(-1.5, 1.5),
                 lon=None if prec is None else 77.0 + rng.uniform(-2, 2),
                 place_precision=prec,
-                names=[rng.choice(names)] if rng.random() < 0.2 else [],
+                names=named,
+                victim_names=named if rng.random() < 0.5 else [],  # a shared victim waives the place
+                fatalities=rng.choice([None, None, 1, 12, 19]),
                 source=f"s{i % 40}",
             )
         )
@@ -745,3 +748,155 @@ def test_within_one_document_a_surname_stands_for_the_full_name(linker: Linker) 
     doc.victims.append(Victim(start=v0, end=v0 + 12, extractor=EX, name="Saken Bitaev", fate="killed"))
     rec = event_records(doc, linker.cfg)[0]
     assert rec.victim_names == [list(nm.tokens("Saken Bitaev"))]
+
+
+# -- tolls: reports of one killing with different numbers ----------------------------------------------
+
+
+def _toll_report(
+    text: str, phrase: str, ev_type: tuple[str, str], fatalities: int, *, date: str | None, place: Any,
+    lang: str = "en", source: str, evidence: str = "media", published: str = "2022-01-09",
+) -> Document:
+    sub, typ = ev_type
+    return report(
+        text,
+        [Ev(phrase, sub, typ, date=date, place=place, fatalities=fatalities, evidence=evidence)],
+        source=source,
+        lang=lang,
+        published=published,
+    )
+
+
+MOB = ("Mob violence", RIOTS)
+ATTACK = ("Attack", VAC)
+
+
+def _wire_12() -> Document:
+    return _toll_report(
+        "A news site says 12 people were killed near Republic Square in clashes on 5 January.",
+        "were killed", MOB, 12, date="2022-01-05", place=SQUARE, source="Wire T (test)",
+        published="2022-01-07",
+    )
+
+
+def _pharmacist_19(place: Any = SQUARE, fatalities: int = 19) -> Document:
+    # Undated: an interview published on the 9th about "those days".
+    return _toll_report(
+        f"Покупатель рассказал, что у площади Республики погибли {fatalities} человек.",
+        "погибли", ATTACK, fatalities, date=None, place=place, lang="ru", source="Вестник T (test)",
+        evidence="hearsay",
+    )
+
+
+def test_toll_kind(linker: Linker) -> None:
+    def rec(n: int, high: int | None = None) -> EventRecord:
+        return EventRecord("e", "d", 0, 1, VAC, "Attack", "acled", fatalities=n, fatalities_high=high)
+
+    sc = linker.scorer
+    assert sc.toll(rec(12), rec(19)) == "agree"
+    assert sc.toll(rec(149), rec(227)) == "agree"
+    assert sc.toll(rec(1), rec(1)) == "agree"
+    assert sc.toll(rec(10, 20), rec(50)) == "agree"  # a range reaches within the ratio
+    assert sc.toll(rec(1), rec(19)) == "differ"  # one death and a massacre are not one kind
+    assert sc.toll(rec(5), rec(40)) == "differ"
+    assert sc.toll(rec(0), rec(12)) is None
+
+
+@pytest.mark.parametrize("text_sim", [None, 0.0], ids=["no-encoder", "encoder-says-unrelated"])
+def test_toll_reports_of_compatible_types_become_one_incident(text_sim: float | None) -> None:
+    """A riot toll (dated) and an attack toll (undated, published later) at one square: structured fields
+    link them even when the text encoder calls the two sentences unrelated."""
+    lk = Linker(load_config(), text=False if text_sim is None else (lambda a, b: text_sim))
+    wire, pharm = _wire_12(), _pharmacist_19()
+    d = lk.scorer.detail(event_records(wire, lk.cfg)[0], event_records(pharm, lk.cfg)[0])
+    assert d.toll == "agree" and d.type == lk.cfg["fatalities"]["lethal_type"]
+    assert d.score >= lk.scorer.confirm, d
+    idx = link_all([wire, pharm], lk)
+    ms = incident_with(idx, wire, "were killed")
+    assert {m.doc_id for m in ms} == {wire.id, pharm.id}
+    [toll] = [c for c in summarize(ms, lk.cfg)["contradictions"] if c["field"] == "fatalities"]
+    sides = {s["value"]: s for s in toll["sides"]}
+    assert sides[12]["docs"] == [wire.id] and sides[19]["docs"] == [pharm.id]
+    assert sides[12]["sources"] and sides[19]["sources"] and sides[12]["sources"] != sides[19]["sources"]
+
+
+def test_toll_near_miss_same_place_days_apart(linker: Linker) -> None:
+    later = _toll_report(
+        "Говорят, что 8 января у площади Республики погибли 19 человек.",
+        "погибли", ATTACK, 19, date="2022-01-08", place=SQUARE, lang="ru", source="SMS T (test)",
+        evidence="hearsay",
+    )
+    idx = link_all([_wire_12(), later], linker)
+    assert len(incident_with(idx, later, "погибли")) == 1
+
+
+def test_toll_near_miss_same_day_other_place(linker: Linker) -> None:
+    mall = _toll_report(
+        "Говорят, что 5 января у торгового центра погибли 19 человек.",
+        "погибли", ATTACK, 19, date="2022-01-05", place=MEGA, lang="ru", source="SMS T (test)",
+        evidence="hearsay",
+    )
+    idx = link_all([_wire_12(), mall], linker)
+    assert len(incident_with(idx, mall, "погибли")) == 1
+
+
+def test_toll_near_miss_one_death_is_not_a_massacre(linker: Linker) -> None:
+    """Tolls of different kinds get no toll bonus: the undated single death is only suggested."""
+    wire, single = _wire_12(), _pharmacist_19(fatalities=1)
+    d = linker.scorer.detail(event_records(wire, linker.cfg)[0], event_records(single, linker.cfg)[0])
+    assert d.toll == "differ" and linker.scorer.suggest <= d.score < linker.scorer.confirm
+    idx = link_all([wire, single], linker)
+    assert len(incident_with(idx, single, "погибли")) == 1
+
+
+# -- a report without a place, naming the victim ---------------------------------------------------------
+
+
+def _placeless(victim: str, day: str) -> Document:
+    return report(
+        f"Соседка говорит, что {day[-1]} января застрелили парня, {victim}.",
+        [Ev("застрелили", "Attack", VAC, date=day, evidence="relayed", relayer="Соседка", victim=victim)],
+        source="SMS P (test)",
+        lang="ru",
+    )
+
+
+def test_a_placeless_report_naming_the_victim_joins_the_incident(linker: Linker) -> None:
+    en, _ = _seitkali_docs()
+    ru = _placeless("Армана Сейткали", "2022-01-07")
+    idx = link_all([en, ru], linker)
+    ms = incident_with(idx, en, "was shot dead")
+    assert {m.doc_id for m in ms} == {en.id, ru.id}
+    assert [c["field"] for c in summarize(ms, linker.cfg)["contradictions"]] == ["date"]
+
+
+def test_a_placeless_report_of_a_similar_name_stays_apart(linker: Linker) -> None:
+    en, _ = _seitkali_docs()
+    ru = _placeless("Армана Сейткалиева", "2022-01-07")  # Seitkaliev: another family
+    idx = link_all([en, ru], linker)
+    assert len(incident_with(idx, en, "was shot dead")) == 1
+
+
+def test_russian_street_named_by_its_namesake_alone() -> None:
+    """The corpus writes "на Абая" for Abai Avenue; "надеюсь на Ерлана" names no street."""
+    from khronika.geo import geoparser
+
+    refs = geoparser().place_refs("Соседка говорит, что вечером на Абая застрелили парня.", "ru")
+    assert [(r.text, r.place_id, r.precision) for r in refs] == [("Абая", "local:almaty:abai-ave", "street")]
+    assert geoparser().place_refs("Я надеюсь на Ерлана и на Сейткали.", "ru") == []
+    refs = geoparser().place_refs("Мы стояли на проспекте Абая.", "ru")
+    assert [r.text for r in refs] == ["проспекте Абая"]  # the full stop is not part of the name
+
+
+def test_an_undated_report_near_a_dated_one_is_unknown_not_a_disagreement(linker: Linker) -> None:
+    def rec(lo: int, hi: int, dated: bool) -> EventRecord:
+        return EventRecord("e", "d", 0, 1, VAC, "Attack", "acled", day_lo=lo, day_hi=hi, dated=dated)
+
+    sc, d = linker.scorer, linker.cfg["date"]
+    day = 738160
+    assert sc.date_score(rec(day, day, True), rec(day + 1, day + 4, False), False) == d["unknown"]
+    # two dated reports a day apart do disagree, mildly
+    gap = sc.date_score(rec(day, day, True), rec(day + 1, day + 1, True), False)
+    assert gap == pytest.approx(d["gap_score"])
+    # a month-wide date stays too vague to compare without a shared name, undated or not
+    assert sc.date_score(rec(day - 40, day, True), rec(day + 1, day + 4, False), False) < 0

@@ -166,7 +166,7 @@ def link_new(
 
 
 def _detail_json(d: Any) -> dict[str, Any]:
-    return {"type": d.type, "date": d.date, "place": d.place, "text": d.text, "name": d.name}
+    return {"type": d.type, "date": d.date, "place": d.place, "text": d.text, "name": d.name, "toll": d.toll}
 
 
 class MemoryIndex:

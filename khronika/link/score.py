@@ -1,6 +1,6 @@
 """Pairwise comparison of two event records: structured fields first, text as a tie-breaker.
 
-`Scorer.score(a, b)` returns a score in 0..~1.35, or -1.0 when the pair can never be one incident
+`Scorer.score(a, b)` returns a score in 0..~1.5, or -1.0 when the pair can never be one incident
 (incompatible types, days or places too far apart without a shared full name). It depends on the two
 records only, never on what else is stored: that is what makes linking independent of ingest order.
 """
@@ -39,6 +39,7 @@ class Detail:
     place: float = 0.0
     text: float | None = None
     name: str | None = None  # full, surname, clash
+    toll: str | None = None  # agree, differ (both report deaths), None
     veto: str | None = None
 
 
@@ -49,6 +50,9 @@ class Scorer:
         w = {k: float(v) for k, v in cfg["weights"].items()}
         self.w_type, self.w_date, self.w_place, self.w_text = w["type"], w["date"], w["place"], w["text"]
         self.b_name, self.b_surname, self.p_clash = w["name_bonus"], w["surname_bonus"], w["name_clash"]
+        self.b_toll = w["toll_bonus"]
+        self.toll_ratio = float(cfg["fatalities"]["toll_ratio"])
+        self.t_lethal = float(cfg["fatalities"]["lethal_type"])
         t = cfg["type"]
         self.t_sub, self.t_type = float(t["same_subtype"]), float(t["same_type"])
         self.t_compat = float(t["compatible"])
@@ -102,6 +106,8 @@ class Scorer:
         wide = max(a.day_hi - a.day_lo, b.day_hi - b.day_lo) > self.max_span
         if wide:
             return self.d_unknown if full_name else VETO
+        if 0 < gap <= self.window and not (a.dated and b.dated):
+            return self.d_unknown  # an undated event's days are a guess: missing them is no disagreement
         if gap == 0:
             precise = a.dated and b.dated and a.day_lo == a.day_hi and b.day_lo == b.day_hi
             return float(self.d_exact if precise else self.d_imprecise)
@@ -138,13 +144,35 @@ class Scorer:
             return "clash"  # both name their victims in full and share none
         return None
 
+    def shared_victim(self, a: EventRecord, b: EventRecord) -> bool:
+        """Both name one victim in full: a person killed is one incident, wherever each report puts it."""
+        av = [tuple(x) for x in a.victim_names if len(x) >= 2]
+        bv = [tuple(x) for x in b.victim_names if len(x) >= 2]
+        return any(nm.full_match(x, y) for x in av for y in bv)
+
+    def toll(self, a: EventRecord, b: EventRecord) -> str | None:
+        """"agree" when both report deaths of one kind (one each, or many within `toll_ratio`), "differ"
+        when both report deaths of different kinds, None when either reports none."""
+        if not a.fatalities or not b.fatalities:
+            return None
+        (alo, ahi), (blo, bhi) = _toll_range(a), _toll_range(b)
+        if ahi == 1 and bhi == 1:
+            return "agree"
+        if alo >= 2 and blo >= 2 and max(alo, blo) <= self.toll_ratio * min(ahi, bhi):
+            return "agree"
+        return "differ"
+
     def detail(self, a: EventRecord, b: EventRecord) -> Detail:
         if a.doc_id == b.doc_id:
             return Detail(VETO, veto="same document")
         ts = self.type_score(a, b)
         if ts < 0:
             return Detail(VETO, veto="type")
-        if (a.lat is None or b.lat is None) and (a.subtype != b.subtype or self.date_gap(a, b) != 0):
+        toll = self.toll(a, b)
+        if ts == self.t_compat and toll is not None:
+            ts = max(ts, self.t_lethal)
+        no_place = a.lat is None or b.lat is None
+        if no_place and (a.subtype != b.subtype or self.date_gap(a, b) != 0) and not self.shared_victim(a, b):
             return Detail(VETO, type=ts, veto="no place: needs the same sub-type and day")
         name = self.names(a, b)
         full = name == "full"
@@ -161,6 +189,8 @@ class Scorer:
             s += self.b_surname
         elif name == "clash":
             s -= self.p_clash
+        if toll == "agree":
+            s += self.b_toll
         text: float | None = None
         # Text only where it can change the outcome: it is the slowest signal and the weakest.
         if self.text_sim is not None and s + self.w_text >= self.suggest and s < self.confirm:
@@ -171,7 +201,7 @@ class Scorer:
             s += self.w_text * self.t_unknown
         if not full and not self.precise_enough(a, b):
             s = min(s, self.confirm - 0.001)  # at most a suggestion: see place.confirm_precision
-        return Detail(round(s, 6), type=ts, date=ds, place=ps, text=text, name=name)
+        return Detail(round(s, 6), type=ts, date=ds, place=ps, text=text, name=name, toll=toll)
 
     def precise_enough(self, a: EventRecord, b: EventRecord) -> bool:
         if a.place_precision is None or b.place_precision is None:
@@ -181,3 +211,9 @@ class Scorer:
 
     def score(self, a: EventRecord, b: EventRecord) -> float:
         return self.detail(a, b).score
+
+
+def _toll_range(r: EventRecord) -> tuple[int, int]:
+    lo = r.fatalities or 0
+    hi = r.fatalities_high if r.fatalities_high and r.fatalities_high >= lo else lo
+    return lo, hi

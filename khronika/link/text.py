@@ -45,6 +45,12 @@ class TextSimilarity:
                 self._cache[t] = v / n if n else v
         return [self._cache[t] for t in texts]
 
+    def prime(self, vectors: dict[str, np.ndarray]) -> None:
+        """Take vectors computed elsewhere (by `vectors` in an ingest worker), so linking need not encode."""
+        if len(self._cache) + len(vectors) > self._max:
+            self._cache.clear()
+        self._cache.update(vectors)
+
     def __call__(self, a: str, b: str) -> float:
         if not a or not b:
             return 0.0

@@ -97,6 +97,70 @@ def list_incidents(
     return [{"id": r.id, "version": r.version, **r.summary} for r in conn.execute(q)]
 
 
+def linked_incidents(conn: Connection, incident_ids: Sequence[str], min_members: int = 2) -> dict[str, Any]:
+    """Stored incidents of at least `min_members` events, by id: {"id", "version", **summary}."""
+    out: dict[str, Any] = {}
+    for part in _chunks(sorted(set(incident_ids))):
+        q = sa.select(incidents).where(incidents.c.id.in_(part), incidents.c.n_members >= min_members)
+        out.update((r.id, {"id": r.id, "version": r.version, **r.summary}) for r in conn.execute(q))
+    return out
+
+
+def group_chronicle(rows: Sequence[dict[str, Any]], linked: dict[str, Any]) -> list[dict[str, Any]]:
+    """Chronicle rows with the events of each linked incident folded into one row.
+
+    `rows` are event rows in chronicle order, each with its `incident_id` (None when not linked);
+    `linked` the incidents of two or more events. An incident's row takes the place of its first event
+    in `rows` (so, with a date filter, the first day it has in range); the event it shows is its best
+    evidence, then the first in order. Every other event stays a row of its own (kind "event").
+    """
+    from ..link.incidents import _evidence_rank
+
+    rank = _evidence_rank()
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for r in rows:
+        if r.get("incident_id") in linked:
+            groups.setdefault(r["incident_id"], []).append(r)
+    out: list[dict[str, Any]] = []
+    for r in rows:
+        iid = r.get("incident_id")
+        if iid not in linked:
+            out.append({**r, "kind": "event"})
+        elif groups[iid][0] is r:
+            out.append(_incident_row(r, groups[iid], linked[iid], rank))
+    return out
+
+
+def _incident_row(
+    first: dict[str, Any], in_range: list[dict[str, Any]], inc: dict[str, Any], rank: dict[str, int]
+) -> dict[str, Any]:
+    best = min(in_range, key=lambda r: rank.get(r.get("evidence") or "", 99))  # min is stable: first wins
+    label = {e: s["label"] for s in inc["sources"] for e in s["events"]}
+    return {
+        **best,
+        "kind": "incident",
+        "date": first["date"],
+        "incident_id": inc["id"],
+        "incident_version": inc["version"],
+        "type": inc["type"],
+        "subtype": inc["subtype"],
+        "family": inc["family"],
+        "place": inc.get("place") or best["place"],
+        "lat": inc["lat"] if inc.get("place") else best["lat"],
+        "lon": inc["lon"] if inc.get("place") else best["lon"],
+        "evidence": inc["best_evidence"] or best["evidence"],
+        "confidence": inc["confidence"],
+        "first_day": inc["first_day"],
+        "last_day": inc["last_day"],
+        "n_members": inc["n_members"],
+        "n_documents": inc["n_documents"],
+        "n_sources": inc["n_sources"],
+        "sources": [s["label"] for s in inc["sources"]],
+        "contradictions": inc["contradictions"],
+        "members": [{**m, "source_label": label.get(m["event_id"])} for m in inc["members"]],
+    }
+
+
 def list_narratives(conn: Connection) -> list[dict[str, Any]]:
     q = sa.select(narratives).order_by(narratives.c.topic, narratives.c.id)
     return [{"version_at": r.updated_at, **r.summary} for r in conn.execute(q)]
