@@ -156,9 +156,29 @@ def source_groups(rows: Sequence[dict[str, Any]]) -> dict[str, str]:
     return {r["id"]: names.get(find(_aliases(r)[0]), source_key(r)) for r in rows}
 
 
-def _order(row: dict[str, Any]) -> tuple[str, str, int]:
-    # Within one document and period, the order of the text is the order of the telling.
-    return (row["period_begin"] or "", row["doc_id"], int(row["start"]))
+def _told_order(group: Sequence[dict[str, Any]]) -> dict[str, tuple[str, str, int]]:
+    """A sort key per observation: when it happened, then the order of the telling.
+
+    An observation the text gives no time of has only a default period (the day the document was
+    published), which says nothing about its place in the story. It takes the time of the narrative at
+    that point: the last timed observation before it in the same document, or, before any, the
+    document's earliest timed one. So "wi-fi only through a VPN ... cut at about 17.00 ... back at
+    midnight" stays in that order even when the clock times are day-less ranges.
+    """
+    keys: dict[str, tuple[str, str, int]] = {}
+    by_doc: dict[str, list[dict[str, Any]]] = {}
+    for row in group:
+        by_doc.setdefault(row["doc_id"], []).append(row)
+    for doc_id, rows in by_doc.items():
+        rows.sort(key=lambda r: int(r["start"]))
+        timed = [r["period_begin"] for r in rows if r.get("time_text") and r["period_begin"]]
+        now = min(timed) if timed else None
+        for r in rows:
+            if r.get("time_text") and r["period_begin"]:
+                now = r["period_begin"]
+            begin = r["period_begin"] if r.get("time_text") or now is None else now
+            keys[r["id"]] = (begin or "", doc_id, int(r["start"]))
+    return keys
 
 
 def _family(state: str) -> str:
@@ -208,7 +228,8 @@ def _history_item(o: dict[str, Any], src: str) -> dict[str, Any]:
 
 def board_entry(group: list[dict[str, Any]]) -> dict[str, Any]:
     """The state of one (service, place) from all its observations (any order)."""
-    hist = sorted(group, key=_order)
+    told = _told_order(group)
+    hist = sorted(group, key=lambda o: told[o["id"]])
     src = source_groups(hist)
     order = {o["id"]: i for i, o in enumerate(hist)}
     latest = hist[-1]

@@ -131,6 +131,20 @@ def test_a_source_last_word_about_the_period_counts() -> None:
     assert [h["state"] for h in e["history"]] == ["down", "restored"]
 
 
+def test_an_untimed_report_keeps_its_place_in_the_story() -> None:
+    # "Only a VPN worked. At about 17.00 it was cut. It came back at midnight." The two clock times
+    # are day-less ranges reaching back before the publication day; the untimed report defaults to
+    # the publication day, yet it was told first and must not become the latest word.
+    several_days = ("2022-01-04T18:00:00Z", "2022-01-07T18:00:00Z")
+    rows = [_row(1, "degraded", speaker="A", service="home_internet"),
+            _row(2, "down", speaker="A", service="home_internet", period=several_days),
+            _row(3, "restored", speaker="A", service="home_internet", period=several_days)]
+    rows[1]["time_text"], rows[2]["time_text"] = "about 17.00", "midnight"
+    e = _one(rows)
+    assert [h["state"] for h in e["history"]] == ["degraded", "down", "restored"]
+    assert e["state"] == "restored"
+
+
 def test_restored_agrees_with_working() -> None:
     rows = [_row(1, "restored", speaker="A"), _row(2, "working", speaker="B"), _row(3, "down", speaker="C")]
     e = _one(rows)
