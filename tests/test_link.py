@@ -485,6 +485,29 @@ def test_a_bridging_event_merges_two_incidents(linker: Linker) -> None:
     assert len(idx.incidents()) == 1
 
 
+def test_a_link_an_analyst_broke_stays_broken(linker: Linker) -> None:
+    en, ru = _seitkali_docs()
+    far = report(
+        "On 7 January a man was shot on Abai Avenue.",
+        [Ev("was shot", "Attack", VAC, date="2022-01-07", place=ABAI)],
+        source="C (test)",
+    )
+    idx = MemoryIndex()
+    for d in (en, far):
+        idx.apply(linker.link(event_records(d, linker.cfg), idx))
+    (en_ev,) = event_records(en, linker.cfg)
+    (far_ev,) = event_records(far, linker.cfg)
+    idx.reject(en_ev.event_id, far_ev.event_id)  # "these two are not the same incident"
+    ch = linker.link(event_records(ru, linker.cfg), idx)
+    idx.apply(ch)
+    # ru resembles both, but may join only one of them: the broken pair never shares an incident
+    assert not any({en_ev.event_id, far_ev.event_id} <= {m.event_id for m in ms}
+                   for ms in idx.incidents().values())
+    # and a broken pair is not linked or suggested again when one side comes back (a reprocess)
+    again = linker.link(event_records(en, linker.cfg), idx)
+    assert all({lk.a, lk.b} != {en_ev.event_id, far_ev.event_id} for lk in again.links)
+
+
 def test_same_incidents_whatever_the_order(linker: Linker) -> None:
     docs = [*_fire_docs(), *_seitkali_docs()]
     first = memberships(link_all(docs, linker))

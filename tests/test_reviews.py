@@ -172,6 +172,26 @@ def test_link_decisions_confirm_break_merge(store: Store) -> None:
     assert store.audit_verify().ok
 
 
+def test_a_broken_link_survives_a_third_report_and_a_reprocess(store: Store) -> None:
+    from khronika.link import link_after_save
+
+    iid, members = _linked_pair(store)
+    rv.apply_link_decision(store, "break", iid, analyst="ana", event_ids=[members[1]], reason="two shootings")
+    # a third witness of "the same" shooting resembles both sides; it may join one, never bridge them
+    third = build_full_doc("witness-c")
+    third.events = [e for e in third.events if third.text[e.start : e.end] == "shooting"]
+    store.save(third)
+    link_after_save(store, third)
+    # and re-linking one side (as a reprocess does) keeps the analyst's word
+    first = next(d for d in store.document_ids() if members[0] in {e.id for e in store.load_document(d).events})
+    store.unlink_document(first)
+    link_after_save(store, store.load_document(first))
+    for inc in store.incidents():
+        assert not set(members) <= {m["event_id"] for m in inc["members"]}
+    rejected = [lk for lk in store.incident_links() if lk["status"] == "rejected"]
+    assert {(lk["a_event"], lk["b_event"]) for lk in rejected} == {tuple(sorted(members))}
+
+
 def test_split_needs_a_proper_subset(store: Store) -> None:
     iid, members = _linked_pair(store)
     with pytest.raises(InputError, match="some, but not all"):

@@ -72,6 +72,14 @@ class IncidentIndex(Protocol):
         """The member records of each incident."""
         ...
 
+    def has_rejections(self) -> bool:
+        """Has an analyst broken any link apart (so linking must check what it joins)?"""
+        ...
+
+    def rejected_pairs(self, event_ids: Sequence[str]) -> set[tuple[str, str]]:
+        """Pairs an analyst broke apart, as sorted (a, b), that touch any of `event_ids`."""
+        ...
+
 
 class _UnionFind:
     def __init__(self) -> None:
@@ -91,6 +99,58 @@ class _UnionFind:
             self.parent[max(ra, rb)] = min(ra, rb)
 
 
+class _Guard:
+    """Keeps apart what an analyst broke apart: no link may put a rejected pair into one incident,
+    neither directly (a reprocessed event meeting its old partner) nor through a third report that
+    resembles both. Idle, at no cost, until somebody has broken a link."""
+
+    def __init__(self, index: IncidentIndex) -> None:
+        self.index = index
+        self.armed = index.has_rejections()
+        self.rejected: set[tuple[str, str]] = set()
+        self.members: dict[str, set[str]] = {}  # component root -> its event ids
+        self.asked: set[str] = set()
+
+    def _learn(self, node: str, uf: _UnionFind) -> set[str]:
+        root = uf.find(node)
+        if root not in self.members:
+            if node.startswith("i:"):
+                recs = self.index.incident_records([node[2:]]).get(node[2:], [])
+                ids = {m.event_id for m in recs}
+            else:
+                ids = {node[2:]}
+            self.members[root] = ids
+            self._ask(ids)
+        return self.members[root]
+
+    def _ask(self, ids: set[str]) -> None:
+        new = sorted(ids - self.asked)
+        if new:
+            self.rejected |= self.index.rejected_pairs(new)
+            self.asked.update(new)
+
+    def broken(self, pair: tuple[str, str]) -> bool:
+        """Did an analyst break this very pair apart? Then it is neither linked nor suggested again."""
+        if not self.armed:
+            return False
+        self._ask(set(pair))
+        return pair in self.rejected
+
+    def union(self, uf: _UnionFind, a: str, b: str) -> bool:
+        """Unite a and b unless that joins a rejected pair; True if they are (now) together."""
+        if not self.armed:
+            uf.union(a, b)
+            return True
+        if uf.find(a) == uf.find(b):
+            return True
+        left, right = self._learn(a, uf), self._learn(b, uf)
+        if any((x in left and y in right) or (x in right and y in left) for x, y in self.rejected):
+            return False
+        uf.union(a, b)
+        self.members[uf.find(a)] = left | right
+        return True
+
+
 def link_new(
     records: Sequence[EventRecord], index: IncidentIndex, scorer: Scorer, blocker: Blocker
 ) -> Changes:
@@ -104,14 +164,15 @@ def link_new(
     max_suggest = int(scorer.cfg["thresholds"].get("max_suggestions", 3))
     suggested: list[Link] = []
 
+    guard = _Guard(index)
+
     def consider(r: EventRecord, c: EventRecord, node: str) -> None:
         pair = (min(r.event_id, c.event_id), max(r.event_id, c.event_id))
-        if pair in links or r.event_id == c.event_id:
+        if pair in links or r.event_id == c.event_id or guard.broken(pair):
             return
         d = scorer.detail(r, c)
-        if d.score >= scorer.confirm:
+        if d.score >= scorer.confirm and guard.union(uf, "e:" + r.event_id, node):
             links[pair] = Link(pair[0], pair[1], d.score, "confirmed", _detail_json(d))
-            uf.union("e:" + r.event_id, node)
         elif d.score >= scorer.suggest:
             suggested.append(Link(pair[0], pair[1], d.score, "suggested", _detail_json(d)))
 
@@ -178,6 +239,7 @@ class MemoryIndex:
         self.incident_of: dict[str, str] = {}
         self.members: dict[str, list[str]] = {}
         self.links: list[Link] = []
+        self.rejected: set[tuple[str, str]] = set()
 
     def link_candidates(self, keys: Sequence[str]) -> list[tuple[EventRecord, str]]:
         seen: set[str] = set()
@@ -191,6 +253,17 @@ class MemoryIndex:
 
     def incident_records(self, incident_ids: Sequence[str]) -> dict[str, list[EventRecord]]:
         return {i: [self.records[e] for e in self.members.get(i, [])] for i in incident_ids}
+
+    def has_rejections(self) -> bool:
+        return bool(self.rejected)
+
+    def rejected_pairs(self, event_ids: Sequence[str]) -> set[tuple[str, str]]:
+        ids = set(event_ids)
+        return {p for p in self.rejected if p[0] in ids or p[1] in ids}
+
+    def reject(self, a: str, b: str) -> None:
+        """An analyst's "these two are not the same incident" (tests)."""
+        self.rejected.add((min(a, b), max(a, b)))
 
     def apply(self, ch: Changes) -> None:
         for r, keys in ch.records:

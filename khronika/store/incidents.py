@@ -57,6 +57,22 @@ def link_candidates(conn: Connection, keys: Sequence[str]) -> list[tuple[EventRe
     return out
 
 
+def has_rejections(conn: Connection) -> bool:
+    q = sa.select(incident_links.c.a_event).where(incident_links.c.status == "rejected").limit(1)
+    return conn.execute(q).first() is not None
+
+
+def rejected_pairs(conn: Connection, event_ids: Sequence[str]) -> set[tuple[str, str]]:
+    out: set[tuple[str, str]] = set()
+    for part in _chunks(sorted(set(event_ids))):
+        q = sa.select(incident_links.c.a_event, incident_links.c.b_event).where(
+            incident_links.c.status == "rejected",
+            sa.or_(incident_links.c.a_event.in_(part), incident_links.c.b_event.in_(part)),
+        )
+        out.update((str(r.a_event), str(r.b_event)) for r in conn.execute(q))
+    return out
+
+
 def incident_records(conn: Connection, incident_ids: Sequence[str]) -> dict[str, list[EventRecord]]:
     from ..link.records import EventRecord
 
@@ -422,9 +438,10 @@ def unlink_document(conn: Connection, doc_id: str, cfg: dict[str, Any]) -> None:
     ids = list(gone)
     for part in _chunks(ids):
         conn.execute(sa.delete(link_keys).where(link_keys.c.event_id.in_(part)))
-        conn.execute(
+        conn.execute(  # an analyst's "not the same incident" outlives a reprocess
             sa.delete(incident_links).where(
-                sa.or_(incident_links.c.a_event.in_(part), incident_links.c.b_event.in_(part))
+                sa.or_(incident_links.c.a_event.in_(part), incident_links.c.b_event.in_(part)),
+                incident_links.c.status != "rejected",
             )
         )
         conn.execute(sa.delete(link_events).where(link_events.c.event_id.in_(part)))

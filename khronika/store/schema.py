@@ -222,9 +222,12 @@ incident_links = sa.Table(
     sa.Column("a_event", sa.String(64), primary_key=True),
     sa.Column("b_event", sa.String(64), primary_key=True),
     sa.Column("score", sa.Float, nullable=False),
-    sa.Column("status", sa.String(16), nullable=False),  # confirmed | suggested
+    sa.Column("status", sa.String(16), nullable=False),  # confirmed | suggested | rejected (by an analyst)
     sa.Column("detail", sa.JSON, nullable=False),
     sa.Column("created_at", sa.String(40), nullable=False),
+    # Linking asks "has anyone broken a link?" and "which broken pairs touch these events?" (0007).
+    sa.Index("ix_incident_links_status", "status"),
+    sa.Index("ix_incident_links_b_event", "b_event"),
 )
 
 narratives = sa.Table(

@@ -355,6 +355,31 @@ def _item_from_json(cls: type[Item], data: dict[str, Any]) -> Item:
     return cls(**kw)
 
 
+def _item_data(conn: Connection, kind: str, ids: set[str]) -> dict[tuple[str, str], dict[str, Any]]:
+    """(run id, item id) -> the item's JSON data, for items of one kind."""
+    out: dict[tuple[str, str], dict[str, Any]] = {}
+    todo = sorted(ids)
+    for i in range(0, len(todo), 500):
+        q = sa.select(items.c.run_id, items.c.id, items.c.data).where(
+            items.c.kind == kind, items.c.id.in_(todo[i : i + 500])
+        )
+        out.update(((r.run_id, r.id), r.data or {}) for r in conn.execute(q))
+    return out
+
+
+def _add_relayers(conn: Connection, rows: list[dict[str, Any]]) -> None:
+    """Give each relayed observation its statement's relayer: the board counts the relayer as the source."""
+    relayed = [r for r in rows if r.get("evidence") == "relayed"]
+    if not relayed:
+        return
+    obs = _item_data(conn, "service", {r["id"] for r in relayed})
+    st_of = {(r["run_id"], r["id"]): obs.get((r["run_id"], r["id"]), {}).get("statement_id") for r in relayed}
+    sts = _item_data(conn, "statement", {s for s in st_of.values() if s})
+    for r in relayed:
+        st = sts.get((r["run_id"], st_of[(r["run_id"], r["id"])] or ""), {})
+        r["relayer"] = st.get("relayer")
+
+
 def _board_place_filter(scope: board_mod.Scope) -> sa.ColumnElement[bool]:
     """Rows that may belong to a place board: its name or id, or (a coarse box) coordinates near it."""
     o = observations
@@ -486,30 +511,42 @@ class Store:
         the current one. Sets `doc.id`, `doc.sha256` and item ids where missing. Raises StoreError,
         with nothing written, on any failure.
         """
-        raw, sha = _raw_and_sha(doc)
-        if not doc.id:
-            doc.id = Document.make_id(sha, doc.provenance)
-        doc.sha256 = sha
-        doc.assign_ids()
+        return self.save_many([doc], reprocess=reprocess)[0]
+
+    def save_many(self, docs: Sequence[Document], *, reprocess: bool = False) -> list[SaveResult]:
+        """`save` for several documents in ONE transaction: all of them are stored, or none.
+
+        Bulk ingest uses it so that a batch costs one commit (one fsync on PostgreSQL).
+        """
+        for doc in docs:
+            _, sha = _raw_and_sha(doc)
+            if not doc.id:
+                doc.id = Document.make_id(sha, doc.provenance)
+            doc.sha256 = sha
+            doc.assign_ids()
         with self._write() as conn:
-            stored = conn.execute(sa.select(documents.c.text).where(documents.c.id == doc.id)).first()
-            current = conn.execute(
-                sa.select(runs.c.id).where(runs.c.doc_id == doc.id, runs.c.superseded_by.is_(None))
-            ).scalar()
-            if stored is not None and not reprocess:
-                return SaveResult(doc.id, str(current or ""), created=False, superseded=None)
-            if stored is None:
-                doc_row = _document_row(doc, raw, sha)
-                conn.execute(sa.insert(documents).values(**doc_row))
-                doc_digest = audit_mod.document_digest(audit_mod.norm_row(documents, doc_row))
-            else:
-                if stored.text != doc.text:
-                    raise StoreError(
-                        f"document {doc.id}: text differs from the stored text; "
-                        "offsets would not match (store it as a new document)"
-                    )
-                doc_digest = str(audit_mod.read_document_digest(conn, doc.id))
-            run_id = self._write_run(conn, doc, current, doc_digest)
+            return [self._save_in(conn, doc, reprocess) for doc in docs]
+
+    def _save_in(self, conn: Connection, doc: Document, reprocess: bool) -> SaveResult:
+        raw, sha = _raw_and_sha(doc)
+        stored = conn.execute(sa.select(documents.c.text).where(documents.c.id == doc.id)).first()
+        current = conn.execute(
+            sa.select(runs.c.id).where(runs.c.doc_id == doc.id, runs.c.superseded_by.is_(None))
+        ).scalar()
+        if stored is not None and not reprocess:
+            return SaveResult(doc.id, str(current or ""), created=False, superseded=None)
+        if stored is None:
+            doc_row = _document_row(doc, raw, sha)
+            conn.execute(sa.insert(documents).values(**doc_row))
+            doc_digest = audit_mod.document_digest(audit_mod.norm_row(documents, doc_row))
+        else:
+            if stored.text != doc.text:
+                raise StoreError(
+                    f"document {doc.id}: text differs from the stored text; "
+                    "offsets would not match (store it as a new document)"
+                )
+            doc_digest = str(audit_mod.read_document_digest(conn, doc.id))
+        run_id = self._write_run(conn, doc, current, doc_digest)
         return SaveResult(doc.id, run_id, created=stored is None, superseded=current)
 
     def _write_run(self, conn: Connection, doc: Document, previous: str | None, doc_digest: str) -> str:
@@ -554,6 +591,10 @@ class Store:
                 "n_items": len(item_rows),
             },
         )
+        if previous:  # human decisions follow the document into its new run, or are flagged stale
+            from .reviews import reanchor
+
+            reanchor(conn, doc, previous, run_id)
         return run_id
 
     def load_document(self, doc_id: str) -> Document:
@@ -657,21 +698,33 @@ class Store:
 
     # -- views ---------------------------------------------------------------------------------------
 
-    def chronicle(self, *, since: str | None = None, until: str | None = None) -> list[dict[str, Any]]:
+    def chronicle(
+        self, *, since: str | None = None, until: str | None = None, incidents: bool = True
+    ) -> list[dict[str, Any]]:
         """Events of current runs by local day (undated last), then document, then position.
 
         `since`/`until` are inclusive days (YYYY-MM-DD, a datetime is cut to its day); with either
-        given, undated events are left out.
+        given, undated events are left out. The chronicle shows incidents, not raw events: the events of
+        an incident of two or more events are one row (kind "incident": counts, sources, best evidence,
+        contradictions, members; see `incidents.group_chronicle`); other events are rows of kind "event".
+        `incidents=False` gives one row per event.
         """
+        from . import incidents as inc
+        from .schema import link_events
+
         e = events
-        q = sa.select(e).where(e.c.run_id.in_(self._current_runs()))
+        q = (
+            sa.select(e, link_events.c.incident_id)
+            .outerjoin(link_events, link_events.c.event_id == e.c.id)
+            .where(e.c.run_id.in_(self._current_runs()))
+        )
         if since:
             q = q.where(e.c.date >= since[:10])
         if until:
             q = q.where(e.c.date <= until[:10])
         q = q.order_by(e.c.date.is_(None), e.c.date, e.c.doc_id, e.c.start, e.c.id)
         with self._engine.connect() as conn:
-            return [
+            rows = [
                 {
                     "date": r.date,
                     "type": r.type,
@@ -692,24 +745,35 @@ class Store:
                     "start": r.start,
                     "end": r.end,
                     "text": r.snippet,
+                    "incident_id": r.incident_id,
                 }
                 for r in conn.execute(q)
             ]
+            if not incidents:
+                return rows
+            linked = inc.linked_incidents(conn, [r["incident_id"] for r in rows if r["incident_id"]])
+        return inc.group_chronicle(rows, linked)
 
     def board(
         self, *, place: str | None = None, at: str | None = None, tz: str = "Asia/Almaty"
     ) -> list[dict[str, Any]]:
         """The situation board as of `at` (naive values and bare dates are in `tz`); see khronika.board.
 
-        One entry per (service, place): the state, since when it holds, how many sources (speakers of
-        distinct provenance sources) report it for the latest period, the history (oldest first) and
+        One entry per (service, place): the state, since when it holds, how many independent sources
+        (a named speaker or relayer once across documents, else one speaker of one provenance source;
+        see `board.source_key`) report it for the latest period, the history (oldest first) and
         conflicts: other states other sources report for that period. With `place`, the board of that
         place and the places inside it, with every service of the vocabulary ("unknown" where nobody
         reported). Observations without any date only count when `at` is None.
         """
         o, d = observations, documents
         origin = sa.func.coalesce(d.c.source, d.c.sender).label("doc_source")
-        q = sa.select(o, origin).join(d, d.c.id == o.c.doc_id).where(o.c.run_id.in_(self._current_runs()))
+        sha = d.c.sha256.label("doc_sha256")  # a forwarded copy (same bytes) is the same source
+        q = (
+            sa.select(o, origin, sha)
+            .join(d, d.c.id == o.c.doc_id)
+            .where(o.c.run_id.in_(self._current_runs()))
+        )
         if at:
             q = q.where(o.c.period_begin <= _cutoff(at, tz))
         scope = board_mod.resolve_scope(place) if place else None
@@ -717,6 +781,7 @@ class Store:
             q = q.where(_board_place_filter(scope))
         with self._engine.connect() as conn:
             rows = [dict(r._mapping) for r in conn.execute(q)]
+            _add_relayers(conn, rows)
         return board_mod.board_entries(rows, scope=scope, info=board_mod.gazetteer_info)
 
     def search(self, q: str, limit: int = 20) -> list[dict[str, Any]]:
@@ -842,12 +907,47 @@ class Store:
         with self._engine.connect() as conn:
             return inc.incident_records(conn, incident_ids)
 
+    def has_rejections(self) -> bool:
+        from . import incidents as inc
+
+        with self._engine.connect() as conn:
+            return inc.has_rejections(conn)
+
+    def rejected_pairs(self, event_ids: Sequence[str]) -> set[tuple[str, str]]:
+        from . import incidents as inc
+
+        with self._engine.connect() as conn:
+            return inc.rejected_pairs(conn, event_ids)
+
     def linked_documents(self, doc_id: str) -> bool:
         """Has this document's events been linked already (so a reprocess must unlink them first)?"""
         from . import incidents as inc
 
         with self._engine.connect() as conn:
             return inc.linked_documents(conn, doc_id)
+
+    def unlinked_documents(self) -> list[str]:
+        """Documents whose current run has events or claims that linking has not recorded yet.
+
+        Saving and linking are two transactions: a process killed between them leaves such documents,
+        and a resumed ingest links them (khronika.scale.resume).
+        """
+        from .schema import link_events, narrative_claims
+
+        it = items
+        pending = sa.or_(
+            sa.and_(
+                it.c.kind == "event",
+                ~sa.exists().where(link_events.c.event_id == it.c.id),
+            ),
+            sa.and_(
+                it.c.kind == "claim",
+                ~sa.exists().where(narrative_claims.c.claim_id == it.c.id),
+            ),
+        )
+        q = sa.select(it.c.doc_id).where(it.c.run_id.in_(self._current_runs()), pending).distinct()
+        with self._engine.connect() as conn:
+            return sorted(str(x) for x in conn.execute(q).scalars())
 
     def claim_records_for(self, topics: Sequence[str | None]) -> list[Any]:
         from . import incidents as inc
