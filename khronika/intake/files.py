@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import glob
 import os
+import re
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -13,7 +14,8 @@ from ..errors import InputError
 
 MAX_BYTES = 5 * 1024 * 1024  # a testimony is text; anything larger is almost surely not one
 TEXT_SUFFIXES = {".txt", ".md", ".text", ""}
-_CONTROL_OK = {"\n", "\r", "\t", "\f", "\v"}
+# Control characters other than \t \n \v \f \r (0x09-0x0d): a regex counts them without a Python loop.
+_CONTROL_RX = re.compile(r"[\x00-\x08\x0e-\x1f]")
 
 
 @dataclass(frozen=True)
@@ -74,7 +76,7 @@ def decode(data: bytes, name: str) -> str:
         if b"\x00" in data[:8192]:
             raise InputError("binary data, not text", path=name)
         text = _try(data, "utf-8-sig", name)
-    controls = sum(1 for ch in text[:8192] if ch < " " and ch not in _CONTROL_OK)
+    controls = len(_CONTROL_RX.findall(text, 0, 8192))
     if controls > 0.01 * min(len(text), 8192) + 2:
         raise InputError("binary data, not text (control characters)", path=name)
     # Offsets index the normalised text; the original bytes are kept unchanged beside it.

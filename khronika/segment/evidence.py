@@ -26,6 +26,7 @@ from typing import Any
 
 from khronika import lang as langpacks
 from khronika import vocab
+from khronika.extract.prefilter import WordAlternation, WordAlternations
 
 from .statements import Sentence, split_clauses
 
@@ -91,6 +92,11 @@ def _compile(pats: list[str], flags: int = re.IGNORECASE) -> re.Pattern[str] | N
     return re.compile("|".join(f"(?:{p})" for p in pats), flags) if pats else None
 
 
+def _keyed(pats: list[str], flags: int = re.IGNORECASE) -> WordAlternation:
+    """`_compile(pats)` tried only at word starts (cue patterns open with `\\b`); see prefilter."""
+    return WordAlternation([f"(?:{p})" for p in pats if p], flags, bounded=False)
+
+
 class EvidenceModel:
     """The compiled cue lists of one language."""
 
@@ -107,6 +113,10 @@ class EvidenceModel:
         self.level_res = {lvl: rx for lvl, pats in cues.items() if (rx := _compile(pats))}
         self.disclaimer = _compile(data.get("disclaimers", []))
         self.scope = _compile(data.get("belief_scope", []))
+        # The same cue lists for `find_cues`, in its order: (kind, patterns); relay adds the pronouns.
+        self._cue_lists: list[tuple[str, list[str]]] = [
+            *cues.items(), (DISCLAIMER, data.get("disclaimers", [])), ("scope", data.get("belief_scope", [])),
+        ]
         self.continuation = _compile(data.get("continuation", []))
         self.window = int(data.get("cue_window", 3))
         self.openers = frozenset(str(w).lower() for w in data.get("clause_openers", []))
@@ -133,25 +143,30 @@ class EvidenceModel:
 
         self.relay_explicit = [re.compile(fill(p), re.IGNORECASE) for p in relay.get("explicit", [])]
         self.relay_named = [re.compile(fill(p)) for p in relay.get("named", [])]
-        self.relay_pronoun = _compile([fill(p) for p in relay.get("pronoun", [])])
+        pronoun = [fill(p) for p in relay.get("pronoun", [])]
+        self.relay_pronoun = _compile(pronoun)
+        self._cue_lists.append(("pronoun", pronoun))
         self.relay_mention = [re.compile(fill(p), re.IGNORECASE) for p in relay.get("mention", [])]
+        self.cue_set = self._cue_set()
+
+    def _cue_set(self) -> WordAlternations:
+        """Every cue regex, in `find_cues`'s order, matched in one walk over the word starts: each cue
+        opens with a word, so only the regexes that may start with a word are tried there. Names are
+        (kind, whether the match names a relayer)."""
+        named = [((kind, False), _keyed(pats)) for kind, pats in self._cue_lists if any(pats)]
+        for rxs, kind in ((self.relay_explicit, "relayed"), (self.relay_named, "relayed"),
+                          (self.relay_mention, "mention")):
+            named.extend(((kind, True), WordAlternation([rx.pattern], rx.flags, bounded=False)) for rx in rxs)
+        return WordAlternations(named)
 
     # --- cues -------------------------------------------------------------------------------------
 
     def find_cues(self, text: str, start: int, end: int) -> list[Cue]:
         """Every cue in text[start:end], in order of position."""
         out: list[Cue] = []
-        for lvl, rx in self.level_res.items():
-            out.extend(Cue(lvl, m.start(), m.end(), m.group()) for m in rx.finditer(text, start, end))
-        singles = ((self.disclaimer, DISCLAIMER), (self.scope, "scope"), (self.relay_pronoun, "pronoun"))
-        for one, kind in singles:
-            if one is not None:
-                out.extend(Cue(kind, m.start(), m.end(), m.group()) for m in one.finditer(text, start, end))
-        for pats, kind in ((self.relay_explicit, "relayed"), (self.relay_named, "relayed"),
-                           (self.relay_mention, "mention")):
-            for rx in pats:
-                for m in rx.finditer(text, start, end):
-                    out.append(Cue(kind, m.start(), m.end(), m.group(), self._relayer(m.group("relayer"))))
+        for (kind, relays), m in self.cue_set.finditer(text, start, end):
+            relayer = self._relayer(m.group("relayer")) if relays else None
+            out.append(Cue(kind, m.start(), m.end(), m.group(), relayer))
         out.sort(key=lambda c: (c.start, c.rank))
         return out
 
