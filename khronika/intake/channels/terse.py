@@ -359,8 +359,12 @@ def _valid(t: Token) -> bool:
     return True
 
 
-def parse(text: str) -> Report:
-    """Read a report; never raises on odd input: what cannot be read goes to `errors`."""
+def parse(text: str, *, clean_only: bool = False) -> Report:
+    """Read a report; never raises on odd input: what cannot be read goes to `errors`.
+
+    `clean_only` stops at the first error: for prose, which is most text, the caller only wants to know
+    that it is not a clean terse report, and the first unknown word says so.
+    """
     rep = Report()
     if len(text) > MAX_CHARS:
         rep.errors.append(f"longer than {MAX_CHARS} characters")
@@ -378,6 +382,8 @@ def parse(text: str) -> Report:
             else:
                 t = r.toks[r.i]
                 rep.errors.append(f"unknown word {t.text!r}")
+                if clean_only:
+                    return rep
                 r.i += 1
     if votes:
         rep.lang = max(sorted(votes), key=lambda c: votes[c])
@@ -548,7 +554,7 @@ def make_terse() -> Callable[[Document], None]:
     def run(doc: Document) -> None:
         if len(doc.text) > MAX_CHARS:
             return
-        rep = parse(doc.text)
+        rep = parse(doc.text, clean_only=doc.provenance.channel not in FIRST_HAND_CHANNELS)
         if accepts(doc, rep):
             apply(doc, rep)
 
