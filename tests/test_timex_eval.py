@@ -16,8 +16,6 @@ import pytest
 from khronika.timex import find_times, local_day
 
 EVAL = Path(__file__).resolve().parents[1].parent / "shared" / "eval"
-if not EVAL.is_dir():
-    EVAL = Path("/work/shared/eval")
 GOLD = EVAL / "dev" / "timebank.jsonl"
 
 pytestmark = pytest.mark.skipif(not GOLD.is_file(), reason=f"dev gold not found at {GOLD}")
@@ -40,9 +38,9 @@ def _score(tmp_path: Path) -> dict[str, float]:
 
 def test_timebank_value_and_span_f1(tmp_path: Path) -> None:
     s = _score(tmp_path)
-    assert s["timex_value_f1"] >= 0.81, s
-    assert s["timex_relaxed_f1"] >= 0.94, s
-    assert s["timex_strict_f1"] >= 0.88, s
+    assert s["timex_value_f1"] >= 0.845, s
+    assert s["timex_relaxed_f1"] >= 0.95, s
+    assert s["timex_strict_f1"] >= 0.90, s
 
 
 @pytest.mark.parametrize("name", ["acled_bangladesh", "acled_somalia"])

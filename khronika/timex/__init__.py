@@ -78,6 +78,12 @@ def _make(text: str, c_start: int, c_end: int, r: Result, tz: str) -> TimeRef:
             ends = [_interval(x, tz, None) for x in v.split("/")]
             if ends[0] and ends[1]:
                 t.begin, t.until, t.precision = ends[0][0], ends[1][1], "range"
+        elif r.open_until and timex3.granularity(v) == "T" and v[11:] in timex3.POD_HOURS:
+            # a part of day on some day up to the publication day: hull of that part on each of them
+            last_iv = timex3.local_interval(r.open_until + v[10:])
+            if last_iv:
+                t.begin = timex3.to_utc(last_iv[0] - timedelta(days=CLOCK_LOOKBACK_DAYS), tz)
+                t.until, t.precision = timex3.to_utc(last_iv[1], tz), "range"
         elif r.open_until:  # a clock time on some day up to the publication day
             hh, mm = (int(x) for x in v.split("T")[1].split(":"))
             day = datetime.fromisoformat(r.open_until)
@@ -86,7 +92,7 @@ def _make(text: str, c_start: int, c_end: int, r: Result, tz: str) -> TimeRef:
             t.begin = timex3.to_utc(day - timedelta(days=CLOCK_LOOKBACK_DAYS), tz)
             t.until, t.precision = timex3.to_utc(last, tz), "range"
         elif r.resolved:
-            iv = _interval(v, tz, r.mod)
+            iv = _interval(r.interval or v, tz, r.mod)
             if iv:
                 t.begin, t.until, t.precision = iv
     if r.is_range and t.precision is None:

@@ -39,6 +39,7 @@ class Rule:
     fixed: dict[str, Any] = field(default_factory=dict)
     order: int = 0
     need: int = -1  # index into Pack.needs: trigger words one of which every match holds; -1 = any
+    capital_groups: tuple[str, ...] = ()  # groups naming a month or weekday (checked for capitals)
 
 
 @dataclass
@@ -61,8 +62,12 @@ class Pack:
     lexicon: dict[str, dict[str, Any]]
     rules: list[Rule]
     needs_capital: frozenset[str]
+    title_rx: re.Pattern[str] | None  # capitalised inside a sentence, these words make a phrase a name
+    anaphoric_rel: frozenset[str]  # before a weekday: count back from the day in view ("the previous")
     future_cue: re.Pattern[str] | None
     past_before: re.Pattern[str] | None
+    deadline_before: re.Pattern[str] | None  # right before a month alone: a deadline ("by February")
+    deadline_undone: re.Pattern[str] | None  # before that: the deadline is told as past ("had")
     future_undone: re.Pattern[str] | None  # before a future cue: the plan lies in the past
     stretch_after: re.Pattern[str] | None
     range_before: re.Pattern[str] | None
@@ -268,6 +273,7 @@ def _rules(data: dict[str, Any], lex: dict[str, dict[str, Any]], numbers: dict[s
             before=guard(p, "before"), not_before=guard(p, "not_before"),
             after=guard(p, "after"), not_after=guard(p, "not_after"),
             fixed=dict(p.get("fixed") or {}), order=i,
+            capital_groups=tuple(g for g, name in groups.items() if name in ("month", "weekday")),
         )
         # the need is read off the plain alternation: a prefix tree splits words across groups
         plain, _ = _compile_pattern(p["re"], macros, frags, lex, num_plain, False)
@@ -304,6 +310,10 @@ def pack(lang: str) -> Pack | None:
     return Pack(
         lang=lang, lexicon=lex, rules=rules, trigger=trigger, trigger_words=tw, needs=needs,
         needs_capital=frozenset(_norm(w) for w in data.get("needs_capital") or []),
+        title_rx=_title_rx(data.get("title_words") or []),
+        anaphoric_rel=frozenset(_norm(w) for w in data.get("anaphoric_rel") or []),
+        deadline_before=_opt(data.get("deadline_before"), flags),
+        deadline_undone=_opt(data.get("deadline_undone"), flags),
         future_cue=_opt(data.get("future_cue"), flags),
         past_before=_opt(data.get("past_before"), flags),
         future_undone=_opt(data.get("future_undone"), flags),
@@ -315,6 +325,8 @@ def pack(lang: str) -> Pack | None:
 
 
 def _guards_pass(rule: Rule, text: str, start: int, end: int) -> bool:
+    if rule.before is None and rule.not_before is None and rule.after is None and rule.not_after is None:
+        return True  # most rules have no guard: skip the slicing
     left = text[max(0, start - _CONTEXT):start]
     right = text[end:end + _CONTEXT]
     if rule.before and not rule.before.search(left):
@@ -328,13 +340,33 @@ def _guards_pass(rule: Rule, text: str, start: int, end: int) -> bool:
 
 def _capital_ok(p: Pack, m: re.Match[str], rule: Rule) -> bool:
     """Words like "may" or "march" count as months only when capitalised."""
-    for g, lexname in rule.groups.items():
-        if lexname not in ("month", "weekday"):
-            continue
+    for g in rule.capital_groups:
         s = m.group(g)
         if s and _norm(s) in p.needs_capital and not s[0].isupper():
             return False
     return True
+
+
+_SENTENCE_OPEN = re.compile(r"(?:^|[.!?:;\n]|[\"'`«“‘(\[—–-])[\s\"'`«“‘(]*$")
+
+
+def _title_rx(words: list[str]) -> re.Pattern[str] | None:
+    """The words written with a capital and the rest in lower case (case-sensitive: "Week", not "week")."""
+    if not words:
+        return None
+    forms = sorted({_norm(w).capitalize() for w in words}, key=len, reverse=True)
+    return re.compile(r"(?<!\w)(?:" + "|".join(re.escape(f) for f in forms) + r")(?!\w)")
+
+
+def _in_name(p: Pack, text: str, start: int, end: int) -> bool:
+    """A time word written with a capital where a sentence does not start is part of a name: a show
+    ("This Week", "VOA Today"), not a time (TimeML leaves times inside proper names unmarked)."""
+    if p.title_rx is None:
+        return False
+    for m in p.title_rx.finditer(text, start, end):
+        if m.start() > start or not _SENTENCE_OPEN.search(text[max(0, start - 4):start]):
+            return True
+    return False
 
 
 def windows(p: Pack, text: str) -> list[list[tuple[int, int]]]:
@@ -380,7 +412,8 @@ def candidates(p: Pack, text: str) -> list[Candidate]:
                     s, e = m.span("span")
                 else:
                     s, e = m.span()
-                if e <= s or not _guards_pass(rule, text, m.start(), m.end()) or not _capital_ok(p, m, rule):
+                if e <= s or not _guards_pass(rule, text, m.start(), m.end()) \
+                        or (rule.capital_groups and not _capital_ok(p, m, rule)) or _in_name(p, text, s, e):
                     continue
                 parts = {k: v.lower() for k, v in gd.items() if v is not None and k != "span"}
                 out.append(Candidate(s, e, rule, parts))

@@ -17,7 +17,9 @@ from . import timex3
 from .holidays import holiday_date
 from .recognize import Candidate, Pack, parse_number
 
-_UNIT_DURATION = {"Y": "Y", "M": "M", "W": "W", "D": "D", "Q": "Q", "DE": "DE", "CE": "CE", "WE": "WE",
+# Duration designators as TimeBank writes them: a decade is E and a century C ("P1E", "PXC"): ISO 8601
+# has none, and a two-letter DE / CE would read as a day or a count of centuries in a parser of P...D.
+_UNIT_DURATION = {"Y": "Y", "M": "M", "W": "W", "D": "D", "Q": "Q", "DE": "E", "CE": "C", "WE": "WE",
                   "FN": "W"}
 _UNIT_TIME = {"H": "H", "MIN": "M", "S": "S"}
 
@@ -33,6 +35,8 @@ class Result:
     keep_base: bool = False  # a comparison ("a year earlier") does not move the time in view
     end: int | None = None  # a narrower extent than the candidate's ("three days" of "three days later")
     is_range: bool = False  # a stretch of days even where it stays unresolved
+    # the DATE value the interval is read from when the TIMEX3 value leaves part open ("1989-WXX")
+    interval: str | None = None
 
 
 # a sentence end: not after an initial or a title ("Daniel P. Davison", "Mr. Smith")
@@ -62,6 +66,9 @@ class Resolver:
         self.last_end: dict[int, int] = {}  # anchor index -> where that value was written
         # the last quarter or half named anywhere in the text: reports compare "a year ago" to it
         self.last_quarter: str | None = None
+        # the first reported quarter or half: the one a report is about. Its "period" ("the year-earlier
+        # period", "the 1989 period") is that headline period, whatever quarter was named in passing since
+        self.main_quarter: str | None = None
         self.handlers: dict[str, Callable[[Candidate, int], Result | None]] = {
             "date": self._date, "relunit": self._relunit, "relmonth": self._relmonth,
             "season": self._season, "quarter": self._quarter, "decade": self._decade,
@@ -111,12 +118,21 @@ class Resolver:
         tail = parse_number(self.p, rest.replace("oh ", "")) if rest else 0
         return int(self.p.number_words.get(head, 19)) * 100 + int(tail if isinstance(tail, float) else 0)
 
+    def _deadline(self, c: Candidate) -> bool:
+        """Is a month named alone a deadline ("repay it by February"), not told as past ("had ... by")?"""
+        before = self.p.deadline_before
+        if before is None or not before.search(self.text[max(0, c.start - 12):c.start]):
+            return False
+        undone = self.p.deadline_undone
+        return undone is None or not undone.search(self.text[max(0, c.start - 60):c.start])
+
     def _mod(self, c: Candidate) -> str | None:
         m = self.lex(c, "mod")
         return str(m) if m else None
 
-    def nearest_year(self, month: int, day: int | None, fut: bool) -> int:
-        """Year for a month (and day) written without one: the nearest to the DCT, past first."""
+    def nearest_year(self, month: int, day: int | None, fut: bool, deadline: bool = False) -> int:
+        """Year for a month (and day) written without one: the nearest to the DCT, past first.
+        `deadline` ("by February"): never a month already over."""
         assert self.dct is not None
         best: tuple[float, int] | None = None
         for y in (self.dct.year - 1, self.dct.year, self.dct.year + 1):
@@ -126,6 +142,8 @@ class Resolver:
                 continue
             if day is None and (y, month) == (self.dct.year, self.dct.month):
                 return y
+            if deadline and (y, month) < (self.dct.year, self.dct.month):
+                continue
             delta = (d - self.dct).days
             # news reports the past: without a future cue a later date must be much nearer to win
             ahead, behind = (1, 3) if fut else (4, 1)
@@ -170,7 +188,7 @@ class Resolver:
         return h, mi
 
     # ---------------------------------------------------------------- kinds
-    def _day_of(self, c: Candidate) -> tuple[str | None, str | None, bool]:
+    def _day_of(self, c: Candidate, anchor: int = 0) -> tuple[str | None, str | None, bool]:
         """The date part of a `date` candidate: (value, why-unresolved, relative?)."""
         month = self.lex(c, "month")
         if month is None and "month" in c.parts and c.parts["month"].isdigit():
@@ -187,7 +205,8 @@ class Resolver:
                 if self.dct is None:
                     return (f"XXXX-{month:02d}" + (f"-{day:02d}" if day else "")), "no year given and no " \
                         "publication date", True
-                year = self.nearest_year(month, day, fut)
+                deadline = day is None and self._deadline(c)
+                year = self.nearest_year(month, day, fut or deadline, deadline)
             if day is not None:
                 try:
                     return date(year, month, day).isoformat(), None, False
@@ -199,6 +218,11 @@ class Resolver:
                 return None, "weekday without publication date", True
             wd = int(self.lex(c, "weekday"))
             rel = self.lex(c, "rel")
+            base = self.last.get(anchor)
+            if c.parts.get("rel") in self.p.anaphoric_rel and base and timex3.granularity(base) in ("D", "T"):
+                # "the previous Friday": the last such day before the day in view
+                b = date.fromisoformat(base[:10])
+                return (b - timedelta(days=(b.weekday() - wd) % 7 or 7)).isoformat(), None, True
             return self.weekday_date(wd, int(rel) if rel is not None else None, fut).isoformat(), None, True
         if "dayrel" in c.parts or "podrel" in c.parts:
             if self.dct is None:
@@ -212,7 +236,7 @@ class Resolver:
         return None, None, False
 
     def _date(self, c: Candidate, anchor: int) -> Result | None:
-        day, why, _ = self._day_of(c)
+        day, why, _ = self._day_of(c, anchor)
         clock = self._clock(c)
         pod = self.lex(c, "pod")
         if "podrel" in c.parts:
@@ -265,6 +289,12 @@ class Resolver:
         if unit in ("D", "H", "MIN", "S", "FN"):
             return None
         d = timex3.shift_date(self.dct, unit, n)
+        if unit == "W" and rel is None:
+            # "for the week", "during the week": a week the text does not pin down; TimeML leaves its
+            # number open (YYYY-WXX) while the interval stays the publication week, the likeliest one
+            week = timex3.week_value(d)
+            return Result("DATE", f"{week[:4]}-WXX", True, "the week of publication, most likely",
+                          mod=self._mod(c), interval=week)
         return Result("DATE", timex3.at_granularity(d, unit), True, mod=self._mod(c))
 
     def _relmonth(self, c: Candidate, anchor: int) -> Result | None:
@@ -318,6 +348,8 @@ class Resolver:
                 and timex3.granularity(self.last_quarter) == qunit:
             base = self.last_quarter  # "the quarter ended Sept. 29": the quarter named before the day
         rel = self.lex(c, "qrel")
+        if year is not None and self.main_quarter and "period" in c.parts.get("pnoun", ""):
+            return Result("DATE", f"{year:04d}{self.main_quarter[4:]}", True, keep_base=True)
         if year is not None:  # "the 1988 period": the quarter in view, in that year
             if base and timex3.granularity(base) == qunit:
                 return Result("DATE", f"{year:04d}{base[4:]}", True, keep_base=True)
@@ -346,7 +378,9 @@ class Resolver:
                 return Result("DATE", digits[:3], True, mod=self._mod(c))
             if self.dct is None:
                 return self.unresolved("DATE", "two-digit decade without publication date")
-            return Result("DATE", f"{self.dct.year // 100:02d}{digits[0]}", True, mod=self._mod(c))
+            # "the '80s" written in 2022 are the 1980s: a decade not yet begun lies in the last century
+            cent = self.dct.year // 100 - (1 if int(digits[0]) > self.dct.year % 100 // 10 else 0)
+            return Result("DATE", f"{cent:02d}{digits[0]}", True, mod=self._mod(c))
         w = self.lex(c, "decadeword")
         if w is not None:
             cent = self.dct.year // 100 if self.dct else 19
@@ -401,15 +435,17 @@ class Resolver:
         gb = timex3.granularity(base) if base else None
         # "a year earlier" after a quarter or month keeps that granularity (earnings convention)
         period = c.parts.get("period") or str(c.rule.fixed.get("period", ""))
+        if period == "period" and self.main_quarter:
+            base, gb = self.main_quarter, timex3.granularity(self.main_quarter)
         if base and period in ("quarter", "period") and gb in ("D", "T", "M"):
             base, gb = timex3.quarter_value(date.fromisoformat(base[:7] + "-01")), "Q"
         # "a year ago/earlier" after a quarter means the same quarter a year before (earnings convention)
         if base and gb == "Y" and unit == "Y":
             base = None  # a year compared with a year: count from the publication year
         forecast = gb in ("Q", "H") and not self._reported(base or "")
-        if unit == "Y" and k == 1 and self.last_quarter and (gb not in ("Q", "H") or forecast):
+        if unit == "Y" and k == 1 and self.main_quarter and (gb not in ("Q", "H") or forecast):
             # "a year ago" in a text about a quarter: the reported quarter a year before (TimeBank)
-            base, gb = self.last_quarter, timex3.granularity(self.last_quarter)
+            base, gb = self.main_quarter, timex3.granularity(self.main_quarter)
         if base and base_kind == "last" and unit in ("H", "MIN", "S"):
             return self._clock_shift(base, unit, sign * k)
         if base and base_kind == "last" and unit == "D" and gb not in ("D", "T"):
@@ -500,11 +536,16 @@ class Resolver:
         if fixed:
             off, what = int(fixed[0]), str(fixed[1])
         else:
-            off = int(self.lex(c, "ana") or 0)
+            off = int(self.lex(c, "ana") or self.lex(c, "ana_unit") or 0)
             what = str(self.lex(c, "unit") or "")
         pod = self.lex(c, "pod") or (what if what in timex3.POD_HOURS else None)
         base = self.last.get(anchor)
         typ = "TIME" if pod else "DATE"
+        if (not base or base[0] == "X") and pod and off == 0 and not fixed and self.dct is not None:
+            # "by mid afternoon" with no day in view: TimeML writes the publication day's part of day,
+            # but no day is known: the interval spans that part of the days up to publication
+            return Result("TIME", f"{self.dct.isoformat()}T{pod}", False, "part of day without a day: some "
+                          "day up to publication", mod=self._mod(c), open_until=self.dct.isoformat())
         if not base or base[0] == "X":
             return self.unresolved(typ, "anaphora with no earlier time in this testimony")
         g = timex3.granularity(base)
@@ -578,13 +619,15 @@ class Resolver:
     # ---------------------------------------------------------------- entry
     def resolve(self, c: Candidate, anchor: int) -> Result | None:
         r = self.handlers[c.kind](c, anchor)
-        if r is not None and r.value and r.type in ("DATE", "TIME") and r.resolved and not r.keep_base \
-                and timex3.granularity(r.value) is not None:
-            self.last[anchor] = r.value
+        seen = r.interval or r.value if r is not None else None
+        if r is not None and seen and r.type in ("DATE", "TIME") and r.resolved and not r.keep_base \
+                and timex3.granularity(seen) is not None:
+            self.last[anchor] = seen
             self.last_end[anchor] = c.end
         if r is not None and r.value and r.resolved and not r.keep_base \
                 and timex3.granularity(r.value) in ("Q", "H") and self._reported(r.value):
             self.last_quarter = r.value
+            self.main_quarter = self.main_quarter or r.value
         return r
 
     def _reported(self, value: str) -> bool:
