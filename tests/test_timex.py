@@ -677,3 +677,18 @@ def test_a_weekday_with_a_plural_part_of_day_recurs() -> None:
     t = one("The ferry leaves on Tuesday nights.", "en")
     assert (t.value, t.timex_type) == ("XXXX-WXX-2TNI", "SET")
     assert one("The ferry left on Tuesday night.", "en").value == "2022-01-04TNI"
+
+
+@pytest.mark.parametrize(("text", "day", "part"), [
+    ("On January 5 in the evening the shooting started.", "2022-01-05", "2022-01-05TEV"),
+    ("On 6 January in the morning the troops arrived.", "2022-01-06", "2022-01-06TMO"),
+])
+def test_a_number_after_a_month_is_its_day_not_a_clock(text: str, day: str, part: str) -> None:
+    refs = find_times(text, "en", "2022-01-08")
+    assert [r.value for r in refs] == [day, part]
+    assert refs[0].text.split()[0] in ("January", "6")
+
+
+def test_a_bare_number_with_a_part_of_day_is_still_a_clock() -> None:
+    (ref,) = find_times("At 5 in the evening the shooting began.", "en", "2022-01-08")
+    assert ref.value == "XXXX-XX-XXT17:00"

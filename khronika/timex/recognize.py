@@ -420,11 +420,20 @@ def candidates(p: Pack, text: str) -> list[Candidate]:
     return out
 
 
+def _day_beats_hour(cands: list[Candidate]) -> list[Candidate]:
+    """"January 5 in the evening": a number right after a month is its day, not five o'clock, even
+    though the clock reading is longer. The part of day is then read on its own ("the evening")."""
+    days = [(c.start, c.end) for c in cands if "day" in c.parts]
+    if not days:
+        return cands
+    return [c for c in cands if "hour" not in c.parts or not any(s < c.start < e <= c.end for s, e in days)]
+
+
 def select(cands: list[Candidate]) -> list[Candidate]:
     """Non-overlapping candidates, longest first, ties to the earlier pattern; in text order."""
     taken: list[Candidate] = []
     occupied: list[tuple[int, int]] = []
-    for c in sorted(cands, key=lambda c: (-(c.end - c.start), c.rule.order, c.start)):
+    for c in sorted(_day_beats_hour(cands), key=lambda c: (-(c.end - c.start), c.rule.order, c.start)):
         if any(c.start < e and s < c.end for s, e in occupied):
             continue
         taken.append(c)
