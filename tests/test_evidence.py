@@ -465,3 +465,18 @@ def test_further_speakers(further_docs: list[Document]) -> None:
         [("Kanat Seitov", "welder")],
         [("Марат Жаксылыков", "учитель физкультуры")],
     ]
+
+
+@pytest.mark.parametrize(("text", "lang", "phrase", "level"), [
+    ("WARNING! Shymkent region. The bridge over the river is closed. Use the ring road.", "en",
+     "Use the ring road", "official"),
+    ("ВНИМАНИЕ! Город Тараз. Мост через реку закрыт. Пользуйтесь объездной дорогой.", "ru",
+     "Мост через реку закрыт", "official"),
+    # an official report inside prose does not make the author's next sentence official
+    ("The city administration said the bridge was closed. Shops nearby were shut all day.", "en",
+     "Shops nearby were shut", "media"),
+    ("Обратите внимание: мост закрыт. Магазины рядом не работали весь день.", "ru",
+     "Магазины рядом не работали", "media"),
+])
+def test_an_alert_header_speaks_for_the_whole_alert(text: str, lang: str, phrase: str, level: str) -> None:
+    assert _statement(_doc(text, lang), phrase).evidence == level

@@ -205,6 +205,7 @@ class EvidenceModel:
         self._belief_scope(units)
         self._relay_scope(units)
         self._reach_back(units)
+        self._official_header(units)
         for u in units:
             if u.level is None:
                 u.level, u.confidence = default, CONF_DEFAULT
@@ -305,6 +306,22 @@ class EvidenceModel:
             mention = next((c for c in u.cues if c.kind == "mention"), None)
             if mention is not None and mention.relayer:
                 pending = (mention.relayer, i)
+
+    def _official_header(self, units: list[Unit]) -> None:
+        """An alert that opens with its own header ("EMERGENCY ALERT.", "Уважаемые жители!") speaks as
+        the authority throughout: the uncued statements after it in the paragraph are official too.
+        Only a header counts (the cue is nearly the whole statement): "The akimat announced a curfew.
+        Shops were shut." is an official report followed by the author's own."""
+        header: tuple[int, str] | None = None  # (paragraph, the header's cue)
+        for u in units:
+            best = u.best
+            if best is not None and best.level == "official" and best.end - best.start >= (u.end - u.start) - 4:
+                header = (u.para, best.text)
+            elif header is not None and header[0] == u.para:
+                if u.level is None:
+                    u.level, u.cue, u.confidence = "official", header[1], CONF_SCOPE
+            else:
+                header = None
 
     def _reach_back(self, units: list[Unit]) -> None:
         """A disclaimer with nothing after it ("True, I didn't see it myself") is about what came before:
