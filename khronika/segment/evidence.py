@@ -315,7 +315,8 @@ class EvidenceModel:
         header: tuple[int, str] | None = None  # (paragraph, the header's cue)
         for u in units:
             best = u.best
-            if best is not None and best.level == "official" and best.end - best.start >= (u.end - u.start) - 4:
+            is_header = best is not None and best.end - best.start >= (u.end - u.start) - 4
+            if best is not None and best.level == "official" and is_header:
                 header = (u.para, best.text)
             elif header is not None and header[0] == u.para:
                 if u.level is None:
