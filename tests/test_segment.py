@@ -317,3 +317,13 @@ def test_a_place_in_a_headline_is_not_a_speaker() -> None:
             "A trader spoke to us on Sunday. \"We heard shooting near the square and hid.\"\n")
     d = _doc(text, "en")
     assert all(t.speaker != "Central Market" for t in d.testimonies)
+
+
+def test_an_interview_answerer_named_in_the_lede() -> None:
+    text = ("\"The lifts stopped on the first night\": talking to a Taraz doctor\n\n"
+            "Notes of a call on 9 January. The doctor asked us to use only his first name, Serik.\n\n"
+            "Q: Where were you?\nA: In the emergency ward, until Sunday.\n")
+    d = _doc(text, "en")
+    answers = [t for t in d.testimonies if "emergency ward" in d.text[t.start:t.end]]
+    assert [t.speaker for t in answers] == ["Serik"]
+    assert all(t.speaker != "Notes" for t in d.testimonies)

@@ -106,7 +106,8 @@ def lexicon(lang: str) -> SpeakerLexicon:
     )
     if lang == "ru":
         lex.lemma = _ru_lemmatizer()
-    _compile_patterns(lex, roles, [str(v) for v in data.get("speech_verbs", [])])
+    _compile_patterns(lex, roles, [str(v) for v in data.get("speech_verbs", [])],
+                      [str(x) for x in data.get("name_intro", [])])
     return lex
 
 
@@ -123,7 +124,7 @@ def _ru_lemmatizer() -> Callable[[str], str]:
     return lemma
 
 
-def _compile_patterns(lex: SpeakerLexicon, roles: list[str], verbs: list[str]) -> None:
+def _compile_patterns(lex: SpeakerLexicon, roles: list[str], verbs: list[str], intros: list[str]) -> None:
     word_alt = _alt(list(lex.role_words) + list(lex.modifiers))
     head_alt = _alt(roles)
     conn = _alt(lex.connectors) or "(?!)"
@@ -149,7 +150,14 @@ def _compile_patterns(lex: SpeakerLexicon, roles: list[str], verbs: list[str]) -
         re.compile(rf"(?:^|(?<=[.!?]\s)){name}\s*,\s*{art}(?P<role2>{role})[^,.:;\"“”«»]{{0,40}},\s*{verb}\b"),
     ]
     name2 = name.replace("?P<name>", "?P<name2>")
-    lex.mention = re.compile(rf"(?:(?P<role1>{role})\s+{name})|(?:{name2}\s*,\s*{art}(?P<role2>{role}))")
+    # A role and its name share a line: "an Almaty nurse" ending a headline is not the role of the
+    # capitalised word that opens the next paragraph.
+    mention = rf"(?:(?P<role1>{role})[ \t]+{name})|(?:{name2}\s*,\s*{art}(?P<role2>{role}))"
+    # How a text names someone it has described: "asked us to use only her first name, Gulnara".
+    name3 = name.replace("?P<name>", "?P<name3>")
+    for k, intro in enumerate(intros):
+        mention += "|(?i:" + intro.replace("<name>", f"(?-i:{name3.replace('name3', f'name3_{k}')})") + ")"
+    lex.mention = re.compile(mention)
     labels = _alt(lex.q_labels + lex.a_labels)
     lex.qa_re = re.compile(rf"^(?P<label>{labels})\s*:\s*") if labels else None
 
@@ -411,7 +419,9 @@ def find_person_mention(text: str, lex: SpeakerLexicon, *, last: bool = False) -
         return None
     found = list(lex.mention.finditer(text))
     for m in reversed(found) if last else found:
-        raw = m.group("name") or m.group("name2")
+        groups = m.groupdict()
+        raw = m.group("name") or m.group("name2") or next(
+            (v for k, v in groups.items() if k.startswith("name3") and v), None)
         name = _clean_name(raw, lex) if raw else None
         if name:
             role = m.group("role1") or m.group("role2")
