@@ -112,7 +112,7 @@ def build(path: Path, n_events: int) -> None:
     from khronika.store import Store
     from khronika.store.schema import metadata
 
-    with Store(f"sqlite:///{path}") as store, store._engine.begin() as conn:
+    with Store(f"sqlite:///{path}") as store, store.engine.begin() as conn:
         for name, rows in _rows(n_events).items():
             for i in range(0, len(rows), 5000):
                 conn.execute(sa.insert(metadata.tables[name]), rows[i : i + 5000])

@@ -56,14 +56,14 @@ def _rewrite_chain(raw_sql: Callable[..., Any], forge: Callable[[dict[str, Any]]
 
 
 def _head(store: Store) -> dict[str, Any]:
-    with store._engine.connect() as conn:
+    with store.read() as conn:
         head = audit_mod.head_entry(conn)
     assert head is not None
     return head
 
 
 def _check_head(store: Store, head: dict[str, Any]) -> str | None:
-    with store._engine.connect() as conn:
+    with store.read() as conn:
         return audit_mod.check_head(conn, head)
 
 
@@ -173,7 +173,7 @@ def test_seals_cannot_be_dropped_or_forged(store: Store, raw_sql: Callable[..., 
     monkeypatch.setenv(KEY_ENV, str(other))
     raw_sql("DELETE FROM audit_seals")
     _notes(store, 1, start=3)
-    with store._write() as conn:
+    with store.write() as conn:
         audit_mod.seal_missing(conn, other.read_bytes())
     monkeypatch.setenv(KEY_ENV, str(key))
     res = store.audit_verify()

@@ -97,7 +97,7 @@ def test_export_to_documents(tmp_path: Path, store: Any) -> None:
                             source=None, fmt="telegram")
     assert run_jobs(again, store).seen == 2
     finish(store, again)
-    with store._engine.connect() as conn:
+    with store.read() as conn:
         assert conn.execute(sa.select(sa.func.count()).select_from(attachments)).scalar() == 1
 
 

@@ -52,7 +52,7 @@ def test_file_reads_as_noise_without_the_passphrase(encrypted: tuple[str, Path])
     with Store(url, passphrase="correct horse") as store:
         assert store.encrypted
         assert [d["id"] for d in store.documents()]
-        assert "correct horse" not in str(store._engine.url)  # the key is in no URL
+        assert "correct horse" not in str(store.engine.url)  # the key is in no URL
         assert store.audit_verify().ok
 
 

@@ -165,7 +165,7 @@ def test_verification_state_is_carried_when_reviewed(filled: Store) -> None:
     if ver is None:
         pytest.skip("no verifications table (issue 10 not merged)")
     incident = filled.incidents()[0]["id"]
-    with filled._engine.begin() as conn:
+    with filled.engine.begin() as conn:
         conn.execute(sa.insert(ver).values(id="v1", incident_id=incident, state="verified", reason=None,
                                            sources=[], analyst="ana", created_at="2022-01-09T00:00:00Z"))
     text = _export(filled, "acled", "public")

@@ -44,7 +44,7 @@ values = st.recursive(
 
 
 def _counts(store: Store) -> dict[str, int]:
-    with store._engine.connect() as conn:
+    with store.read() as conn:
         counts = {t.name: int(conn.execute(sa.select(sa.func.count()).select_from(t)).scalar() or 0)
                   for t in backup_tables()}
     return counts | {"audit": len(store.audit_entries())}

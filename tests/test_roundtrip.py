@@ -23,7 +23,7 @@ from khronika.store.schema import metadata
 def _table_rows(store: Store) -> dict[str, list[dict[str, Any]]]:
     """Every backed-up table's rows, in primary-key order, JSON columns and bytes as they read back."""
     out = {}
-    with store._engine.connect() as conn:
+    with store.read() as conn:
         for t in backup_tables():
             rows = conn.execute(sa.select(t).order_by(*t.primary_key.columns))
             out[t.name] = [{k: (bytes(v) if isinstance(v, memoryview) else v) for k, v in r._mapping.items()}
@@ -46,7 +46,7 @@ def _add_human_layer(store: Store) -> None:
                           "sources": ["call to the hospital"], "analyst": "ana",
                           "created_at": "2022-01-10T10:00:00Z"},
     }
-    with store._engine.begin() as conn:
+    with store.engine.begin() as conn:
         for name, row in rows.items():
             table = metadata.tables.get(name)
             if table is not None:
@@ -117,7 +117,7 @@ def test_round_trip_reproduces_every_table(source: Store, target: Store) -> None
 def test_round_trip_leaves_users_and_the_chain_behind_and_audits_itself(source: Store, target: Store) -> None:
     load(target, _backup(source), source="mem.jsonl", actor="test")
     assert "audit" in excluded_tables() and "users" in excluded_tables()
-    with target._engine.connect() as conn:
+    with target.read() as conn:
         users = metadata.tables.get("users")
         if users is not None:
             assert conn.execute(sa.select(sa.func.count()).select_from(users)).scalar() == 0

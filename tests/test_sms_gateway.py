@@ -44,7 +44,7 @@ def form(secret: str, **over: str) -> dict[str, str]:
 
 
 def count(store: Store, table: sa.Table) -> int:
-    with store._engine.connect() as conn:
+    with store.read() as conn:
         return int(conn.execute(sa.select(sa.func.count()).select_from(table)).scalar() or 0)
 
 
@@ -67,7 +67,7 @@ def test_good_message_stored_with_pseudonym(client: TestClient, store: Store) ->
     assert doc.published == "2022-01-06T18:00:00"  # sent_timestamp in Almaty time
     assert doc.provenance.received_at
     raw = store.raw_bytes(doc_id)
-    with store._engine.connect() as conn:
+    with store.read() as conn:
         row = conn.execute(sa.select(documents).where(documents.c.id == doc_id)).one()
     assert "5551234" not in repr(tuple(row)) and b"5551234" not in raw  # the number is nowhere in the row
     found = {(s.service, s.state) for s in doc.services}

@@ -357,7 +357,7 @@ def test_migration_matches_schema_module(store_url: str, store: Store) -> None:
 
 def test_sqlite_pragmas(tmp_path: Any) -> None:
     url = f"sqlite:///{tmp_path / 'p.db'}"
-    with Store(url) as s, s._engine.connect() as conn:
+    with Store(url) as s, s.read() as conn:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
         assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 30000

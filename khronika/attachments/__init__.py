@@ -37,7 +37,7 @@ def save_attachment(store: Store, data: bytes, *, doc_id: str | None = None, nam
     if len(data) > MAX_ATTACHMENT_BYTES:
         raise InputError(f"attachment is {len(data)} bytes, over the limit", path=name)
     sha = hashlib.sha256(data).hexdigest()
-    with store._write() as conn:
+    with store.write() as conn:
         if conn.execute(sa.select(attachments.c.sha256).where(attachments.c.sha256 == sha)).first() is None:
             mime = sniff(data, name)
             conn.execute(sa.insert(attachments).values(
@@ -53,7 +53,7 @@ def save_attachment(store: Store, data: bytes, *, doc_id: str | None = None, nam
 
 
 def attachment_bytes(store: Store, sha: str) -> tuple[bytes, str] | None:
-    with store._engine.connect() as conn:
+    with store.read() as conn:
         row = conn.execute(
             sa.select(attachments.c.data, attachments.c.mime).where(attachments.c.sha256 == sha)
         ).first()
@@ -75,7 +75,7 @@ def attachments_for(store: Store, doc_id: str) -> list[dict[str, Any]]:
         .where(attachment_links.c.doc_id == doc_id)
         .order_by(attachment_links.c.name, attachments.c.sha256)
     )
-    with store._engine.connect() as conn:
+    with store.read() as conn:
         rows = conn.execute(q).all()
     if not rows:
         return []

@@ -293,7 +293,7 @@ def verify_chain(store: Store, head_file: Path | None, key_file: Path | None) ->
         res = store.audit_verify()
     if not res.ok or head is None:
         return res
-    with store._engine.connect() as conn:
+    with store.read() as conn:
         why = audit_mod.check_head(conn, head)
     if why is None:
         return res
@@ -317,7 +317,7 @@ def audit_head(
 
     try:
         store = _open(db)
-        with store._engine.connect() as conn:
+        with store.read() as conn:
             head = audit_mod.head_entry(conn)
     except KhronikaError as e:
         _fail(e)
@@ -381,7 +381,7 @@ def audit_seal(key_file: KeyFileOpt = None, db: DbOpt = None) -> None:
             res = store.audit_verify()
         if not res.ok:
             _fail(f"the chain is broken at entry {res.first_broken} ({res.reason}); not sealing it")
-        with store._write() as conn:
+        with store.write() as conn:
             n = audit_mod.seal_missing(conn, key)
     except KhronikaError as e:
         _fail(e)

@@ -94,7 +94,7 @@ def dump(store: Store) -> Iterator[str]:
     """The backup, line by line (rows stream from the database a batch at a time)."""
     tables = backup_tables()
     head = store.audit_head()
-    with store._engine.connect() as conn:
+    with store.read() as conn:
         revision = schema_revision(conn)
     yield _line(
         {
@@ -247,7 +247,7 @@ def load(store: Store, lines: Iterable[str], *, source: str, actor: str) -> dict
     digest.update(first.encode("utf-8"))
     try:
         header = _check_header(_parse(1, first))
-        with store._write() as conn:
+        with store.write() as conn:
             _check_revision(header, schema_revision(conn))
             _check_empty(conn, backup_tables())
             imp = _Importer(conn)

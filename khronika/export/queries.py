@@ -20,7 +20,7 @@ BATCH = 500
 
 def engine(store: Store) -> sa.Engine:
     # The store keeps its engine private; exports only read through it (never write).
-    return store._engine
+    return store.engine
 
 
 def stream(store: Store, query: sa.Executable) -> Iterator[dict[str, Any]]:

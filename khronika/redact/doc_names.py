@@ -63,7 +63,7 @@ class StoreNames:
         )
 
     def __call__(self, doc_id: str) -> DocNames | None:
-        with self.store._engine.connect() as conn:
+        with self.store.read() as conn:
             rows = conn.execute(self.query, {"doc_id": doc_id}).all()
         if not rows:
             return None
@@ -80,7 +80,7 @@ class StoreNames:
             .where(runs.c.doc_id.in_(sorted(doc_ids)), runs.c.superseded_by.is_(None))
         )
         found: dict[str, list[Any]] = {}
-        with self.store._engine.connect() as conn:
+        with self.store.read() as conn:
             for r in conn.execute(q):
                 found.setdefault(r.doc_id, [])
                 if r.data is not None:

@@ -74,7 +74,7 @@ def _iso(dt: datetime) -> str:
 
 @contextmanager
 def _read(store: Store) -> Iterator[Connection]:
-    with store._engine.connect() as conn:
+    with store.read() as conn:
         yield conn
 
 
@@ -128,7 +128,7 @@ def create_user(store: Store, name: str, role: str, password: str | None, *, mus
         raise InputError(f"role {role!r} needs a password")
     pw_hash = None if password is None else _hasher.hash(check_password(password))
     uid = uuid.uuid4().hex
-    with store._write() as conn:
+    with store.write() as conn:
         if _user_row(conn, name) is not None:
             raise InputError(f"a user named {name!r} already exists")
         conn.execute(sa.insert(users).values(id=uid, name=name, role=role, password_hash=pw_hash,
@@ -163,7 +163,7 @@ def _admins_left(conn: Connection, without: str) -> int:
 
 def remove_user(store: Store, name: str, *, actor: str = "cli") -> None:
     """Delete a user with its tokens and sessions. The last admin cannot be removed."""
-    with store._write() as conn:
+    with store.write() as conn:
         row = _require_user(conn, name)
         if row.role == "admin" and _admins_left(conn, row.id) == 0:
             raise InputError(f"{name!r} is the last admin; add another admin first")
@@ -175,7 +175,7 @@ def remove_user(store: Store, name: str, *, actor: str = "cli") -> None:
 
 def set_role(store: Store, name: str, role: str, *, actor: str = "cli") -> None:
     check_role(role)
-    with store._write() as conn:
+    with store.write() as conn:
         row = _require_user(conn, name)
         if row.role == "admin" and role != "admin" and _admins_left(conn, row.id) == 0:
             raise InputError(f"{name!r} is the last admin; add another admin first")
@@ -191,7 +191,7 @@ def set_password(store: Store, name: str, password: str, *, actor: str = "cli",
                  keep_session: str | None = None) -> None:
     """Change a password; every other session of the user ends."""
     pw_hash = _hasher.hash(check_password(password))
-    with store._write() as conn:
+    with store.write() as conn:
         row = _require_user(conn, name)
         conn.execute(sa.update(users).where(users.c.id == row.id)
                      .values(password_hash=pw_hash, must_change=0))
@@ -242,7 +242,7 @@ def create_token(store: Store, user_name: str, label: str, *, actor: str = "cli"
     label = (label or "").strip()[:200] or "token"
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     tid = uuid.uuid4().hex
-    with store._write() as conn:
+    with store.write() as conn:
         row = _require_user(conn, user_name)
         conn.execute(sa.insert(api_tokens).values(id=tid, user_id=row.id, label=label,
                                                   secret_sha256=_sha(secret), created_at=audit_mod.utc_now()))
@@ -260,7 +260,7 @@ def list_tokens(store: Store, user_name: str) -> list[dict[str, Any]]:
 
 
 def revoke_token(store: Store, token_id: str, *, actor: str = "cli") -> None:
-    with store._write() as conn:
+    with store.write() as conn:
         row = conn.execute(sa.select(api_tokens).where(api_tokens.c.id == token_id)).first()
         if row is None:
             raise InputError(f"no token with id {token_id!r}")
@@ -286,7 +286,7 @@ def create_session(store: Store, principal: Principal) -> tuple[str, str]:
     """A new browser session: (session id for the cookie, CSRF token). Only the id's hash is stored."""
     sid, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
     now = _now()
-    with store._write() as conn:
+    with store.write() as conn:
         conn.execute(sa.delete(sessions).where(sessions.c.expires_at < _iso(now)))  # sweep expired ones
         conn.execute(sa.insert(sessions).values(id_sha256=_sha(sid), user_id=principal.id, csrf=csrf,
                                                 created_at=_iso(now),
@@ -309,7 +309,7 @@ def session_principal(store: Store, session_id: str) -> tuple[Principal, str] | 
 
 
 def end_session(store: Store, session_id: str) -> None:
-    with store._write() as conn:
+    with store.write() as conn:
         conn.execute(sa.delete(sessions).where(sessions.c.id_sha256 == _sha(session_id)))
 
 
@@ -337,7 +337,7 @@ def set_setting(store: Store, key: str, value: Any, *, actor: str = "cli") -> No
         audit_mod.canonical_json(value)
     except (TypeError, ValueError) as e:
         raise InputError(f"setting {key!r}: value is not plain JSON ({e})") from e
-    with store._write() as conn:
+    with store.write() as conn:
         old = conn.execute(sa.select(settings.c.value).where(settings.c.key == key)).scalar_one_or_none()
         conn.execute(sa.delete(settings).where(settings.c.key == key))
         if value is not None:

@@ -126,7 +126,7 @@ def _current_runs() -> sa.Select[tuple[str]]:
 def current_item(store: Store, item_id: str) -> ItemRef | None:
     """The item with this id in its document's current run."""
     q = sa.select(items).where(items.c.id == item_id, items.c.run_id.in_(_current_runs()))
-    with store._engine.connect() as conn:
+    with store.read() as conn:
         r = conn.execute(q).first()
     if r is None:
         return None
@@ -149,7 +149,7 @@ def latest_reviews(
     if item_ids is not None:
         q = q.where(reviews.c.item_id.in_(list(item_ids)))
     out: dict[str, dict[str, Any]] = {}
-    with store._engine.connect() as conn:
+    with store.read() as conn:
         for r in conn.execute(q.order_by(reviews.c.created_at, reviews.c.id)):
             out[r.item_id] = _row(r)
     return out
@@ -158,13 +158,13 @@ def latest_reviews(
 def review_history(store: Store, item_id: str) -> list[dict[str, Any]]:
     """Every review ever made of this item (also under the id it had in an older run), oldest first."""
     q = sa.select(reviews).where(sa.or_(reviews.c.item_id == item_id, reviews.c.origin_item_id == item_id))
-    with store._engine.connect() as conn:
+    with store.read() as conn:
         return [_row(r) for r in conn.execute(q.order_by(reviews.c.created_at, reviews.c.id))]
 
 
 def stale_reviews(store: Store, doc_id: str) -> list[dict[str, Any]]:
     q = sa.select(reviews).where(reviews.c.doc_id == doc_id, reviews.c.stale == 1)
-    with store._engine.connect() as conn:
+    with store.read() as conn:
         return [_row(r) for r in conn.execute(q.order_by(reviews.c.created_at, reviews.c.id))]
 
 
@@ -187,7 +187,7 @@ def pending_count(store: Store, kinds: Sequence[str] = REVIEW_KINDS) -> int:
         .where(items.c.run_id.in_(_current_runs()), items.c.kind.in_(list(kinds)))
         .where(items.c.id.not_in(_reviewed_ids()))
     )
-    with store._engine.connect() as conn:
+    with store.read() as conn:
         return int(conn.execute(q).scalar() or 0)
 
 
@@ -215,7 +215,7 @@ def review_queue(
     )
     if not include_reviewed:
         q = q.where(items.c.id.not_in(_reviewed_ids()))
-    with store._engine.connect() as conn:
+    with store.read() as conn:
         rows = list(conn.execute(q))
     done = latest_reviews(store, item_ids=[r.id for r in rows])
     return [
@@ -279,7 +279,7 @@ def record_review(
         "stale": 0,
         "origin_item_id": item.id,
     }
-    with store._write() as conn:
+    with store.write() as conn:
         conn.execute(sa.insert(reviews).values(**row))
         audit_mod.append_entry(
             conn,
@@ -366,7 +366,7 @@ def set_verification(
         "analyst": analyst,
         "created_at": audit_mod.utc_now(),
     }
-    with store._write() as conn:
+    with store.write() as conn:
         conn.execute(sa.insert(verifications).values(**row))
         audit_mod.append_entry(conn, "verification", row)
     return row
@@ -378,7 +378,7 @@ def verification_history(store: Store, incident_id: str) -> list[dict[str, Any]]
         .where(verifications.c.incident_id == incident_id)
         .order_by(verifications.c.created_at, verifications.c.id)
     )
-    with store._engine.connect() as conn:
+    with store.read() as conn:
         return [dict(r._mapping) for r in conn.execute(q)]
 
 
@@ -388,7 +388,7 @@ def verification_states(store: Store, incident_ids: Sequence[str] | None = None)
     if incident_ids is not None:
         q = q.where(verifications.c.incident_id.in_(list(incident_ids)))
     out: dict[str, dict[str, Any]] = {}
-    with store._engine.connect() as conn:
+    with store.read() as conn:
         for r in conn.execute(q.order_by(verifications.c.created_at, verifications.c.id)):
             out[r.incident_id] = dict(r._mapping)
     return out
@@ -406,7 +406,7 @@ def link_decision_history(store: Store, incident_id: str) -> list[dict[str, Any]
     q = sa.select(link_decisions).where(
         sa.or_(link_decisions.c.incident_id == incident_id, link_decisions.c.other_incident_id == incident_id)
     )
-    with store._engine.connect() as conn:
+    with store.read() as conn:
         return [dict(r._mapping) for r in conn.execute(q.order_by(link_decisions.c.created_at))]
 
 
@@ -425,7 +425,7 @@ def apply_link_decision(
 
     if action not in LINK_ACTIONS:
         raise InputError(f"action must be one of {', '.join(LINK_ACTIONS)}")
-    with store._write() as conn:
+    with store.write() as conn:
         result = link_actions.apply(conn, action, incident_id, list(event_ids), other_incident_id)
         row = {
             "id": uuid.uuid4().hex,
@@ -451,7 +451,7 @@ def incidents_of_events(store: Store, event_ids: Sequence[str]) -> dict[str, dic
     if not ids:
         return {}
     q = sa.select(link_events.c.event_id, link_events.c.incident_id).where(link_events.c.event_id.in_(ids))
-    with store._engine.connect() as conn:
+    with store.read() as conn:
         found = {str(r.event_id): str(r.incident_id) for r in conn.execute(q)}
     states = verification_states(store, sorted(set(found.values())))
     return {
@@ -465,5 +465,5 @@ def reviewed_item_ids(store: Store, kind: str | None = None) -> set[str]:
     q = _reviewed_ids()
     if kind:
         q = q.where(reviews.c.kind == kind)
-    with store._engine.connect() as conn:
+    with store.read() as conn:
         return {str(x) for x in conn.execute(q).scalars()}

@@ -13,7 +13,7 @@ import os
 import threading
 import uuid
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime, timedelta
 from datetime import time as dtime
@@ -483,6 +483,20 @@ class Store:
 
     def close(self) -> None:
         self._engine.dispose()
+
+    @property
+    def engine(self) -> Engine:
+        """The engine, for modules that run their own queries (exports, accounts, the web pages)."""
+        return self._engine
+
+    def read(self) -> Connection:
+        """A read connection (use as a context manager): the current state, no writer's lock."""
+        return self._engine.connect()
+
+    def write(self) -> AbstractContextManager[Connection]:
+        """A write transaction holding the writers' lock (use as a context manager). Everything in
+        it, audit entries included, commits or rolls back together."""
+        return self._write()
 
     @contextmanager
     def _write(self) -> Iterator[Connection]:

@@ -38,7 +38,7 @@ def page_principal(request: Request, store: Store, role: str = "viewer") -> Prin
 @contextmanager
 def read(store: Store) -> Iterator[Connection]:
     # The store has no public read-connection accessor yet; accounts.py reads the same way.
-    with store._engine.connect() as conn:
+    with store.read() as conn:
         yield conn
 
 

@@ -14,13 +14,13 @@ if TYPE_CHECKING:
 
 def save_meta(store: Store, doc_id: str, channel: str, meta: dict[str, Any]) -> None:
     """First write wins: a document's channel fields are as it first arrived."""
-    with store._write() as conn:
+    with store.write() as conn:
         if conn.execute(sa.select(channel_meta.c.doc_id).where(channel_meta.c.doc_id == doc_id)).first():
             return
         conn.execute(sa.insert(channel_meta).values(doc_id=doc_id, channel=channel, meta=meta))
 
 
 def load_meta(store: Store, doc_id: str) -> dict[str, Any]:
-    with store._engine.connect() as conn:
+    with store.read() as conn:
         row = conn.execute(sa.select(channel_meta.c.meta).where(channel_meta.c.doc_id == doc_id)).first()
     return dict(row.meta) if row else {}

@@ -66,13 +66,13 @@ def _now() -> str:
 def seen(store: Store, gateway: str, message_id: str) -> bool:
     q = sa.select(gateway_messages.c.doc_id).where(
         gateway_messages.c.gateway == gateway, gateway_messages.c.message_id == message_id)
-    with store._engine.connect() as conn:
+    with store.read() as conn:
         return conn.execute(q).first() is not None
 
 
 def _record(store: Store, gateway: str, message_id: str, doc_id: str | None) -> None:
     try:
-        with store._write() as conn:
+        with store.write() as conn:
             if conn.execute(sa.select(gateway_messages.c.doc_id).where(
                     gateway_messages.c.gateway == gateway,
                     gateway_messages.c.message_id == message_id)).first() is None:
