@@ -331,3 +331,18 @@ def test_documents_page_pages_through_the_list(api: Any, store: Store) -> None:
     assert "1–50 of 52" in first and "Older" in first and "T51" in first and "T01" not in first
     second = analyst.get("/documents", params={"offset": 50}).text
     assert "51–52 of 52" in second and "T01" in second and "T00" in second and "Older" not in second
+
+
+def test_verification_follows_the_incident_when_a_new_report_joins(store: Store) -> None:
+    from khronika.link import link_after_save
+
+    iid, _ = _linked_pair(store)
+    rv.set_verification(store, iid, "verified", analyst="ana", reason="two hospital records")
+    third = build_full_doc("witness-c")
+    third.events = [e for e in third.events if third.text[e.start : e.end] == "shooting"]
+    store.save(third)
+    link_after_save(store, third)
+    (grown,) = [i for i in store.incidents() if i["n_members"] == 3]
+    assert grown["id"] != iid  # ids are made from members
+    assert rv.verification_state(store, grown["id"]) == "verified"
+    assert store.audit_verify().ok

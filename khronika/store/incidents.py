@@ -23,6 +23,7 @@ from .schema import (
     narrative_claims,
     narratives,
 )
+from .tables_review import verifications
 
 if TYPE_CHECKING:
     from ..link import LinkResult
@@ -292,6 +293,51 @@ def _retire(conn: Connection, iid: str, into: str, doc_id: str | None, version: 
         "incident",
         {"incident_id": iid, "version": version, "reason": "retired", "merged_into": into, "doc_id": doc_id},
     )
+    _carry_verification(conn, iid, into)
+
+
+CARRIER = "khronika"  # the analyst name on verification states carried from an incident to its successor
+
+
+def _latest_verification(conn: Connection, iid: str) -> Any:
+    q = (
+        sa.select(verifications)
+        .where(verifications.c.incident_id == iid)
+        .order_by(verifications.c.created_at.desc(), verifications.c.id.desc())
+        .limit(1)
+    )
+    return conn.execute(q).first()
+
+
+def _carry_verification(conn: Connection, gone: str, into: str) -> None:
+    """An incident's verification follows it when a new report or a merge gives it a new id.
+
+    Incident ids are made from their members, so every new linked report makes a new id; without this,
+    a verified incident would fall back to "unverified" whenever somebody else reported it. When two
+    incidents with different states merge, the result is "in_progress" and says why: a person decides.
+    """
+    before = _latest_verification(conn, gone)
+    if before is None:
+        return
+    current = _latest_verification(conn, into)
+    if current is not None and (current.state == before.state or current.analyst != CARRIER):
+        return  # already agrees, or a person has set it since
+    if current is None:
+        state, reason = before.state, f"carried over from incident {gone} when it became {into}"
+    else:
+        state = "in_progress"
+        reason = f"merged incidents were {current.state!r} and {before.state!r}: check again"
+    row = {
+        "id": f"carry-{gone[:24]}-{into[:24]}",
+        "incident_id": into,
+        "state": state,
+        "reason": reason,
+        "sources": list(before.sources or []),
+        "analyst": CARRIER,
+        "created_at": audit_mod.utc_now(),
+    }
+    conn.execute(sa.insert(verifications).values(**row))
+    audit_mod.append_entry(conn, "verification", row)
 
 
 def link_state(conn: Connection) -> str:
