@@ -97,20 +97,56 @@ def ingest(
     ] = False,
     max_bytes: Annotated[int, typer.Option(help="Refuse files larger than this.")] = 5 * 1024 * 1024,
     db: DbOpt = None,
+    workers: Annotated[
+        int, typer.Option(help="Extract in N worker processes (a local Dask cluster); 1 runs serially.")
+    ] = 1,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(help="Run extraction on an existing Dask cluster, e.g. tcp://HOST:8786."),
+    ] = None,
+    batch_size: Annotated[
+        int, typer.Option(help="Documents per store transaction with --workers/--scheduler.")
+    ] = 50,
+    fmt: Annotated[
+        str,
+        typer.Option(
+            "--format",
+            help="auto|text|telegram|email|mbox|html|csv|jsonl; auto decides by suffix"
+            " (a folder holding result.json is a Telegram export).",
+        ),
+    ] = "auto",
+    mapping: Annotated[
+        str | None,
+        typer.Option(help="CSV/JSONL columns: a YAML file or 'text=body,published=date,source=author'."),
+    ] = None,
 ) -> None:
     """Read texts, run the pipeline, and store each document in its own transaction.
 
-    The same bytes from the same source are stored once; a second run says so. A file that cannot be
-    read is named in a one-line error and the batch goes on.
+    The same bytes from the same source are stored once; a second run says so, which also makes an
+    interrupted run resumable: run the same command again. A file that cannot be read is named in a
+    one-line error and the batch goes on.
+
+    Examples: `khronika ingest testimonies/ --published 2022-01-08`;
+    `khronika ingest archive/ --workers 2` (extraction in 2 processes, the store written in batches);
+    `khronika ingest archive/ --scheduler tcp://10.0.0.5:8786 --db postgresql+psycopg://u:p@host/db`
+    (see docs/scale.md);
+    `khronika ingest export/result.json` (a Telegram channel export, photos stored by SHA-256);
+    `khronika ingest inbox.mbox`; `khronika ingest reports.csv --mapping text=body,published=date`.
     """
     from .ingest import IngestJob, jobs_from_manifest, jobs_from_paths
 
+    if workers < 1 or batch_size < 1:
+        _fail(KhronikaError("--workers and --batch-size must be at least 1"))
+    if scheduler is not None and "://" not in scheduler:
+        _fail(KhronikaError(f"--scheduler wants an address like tcp://HOST:8786, not {scheduler!r}"))
     try:
         store = _open(db)
         if manifest:
             jobs = jobs_from_manifest(manifest)
         elif paths:
-            jobs = jobs_from_paths(paths, published=published, lang=lang, source=source, tz=tz)
+            jobs = jobs_from_paths(
+                paths, published=published, lang=lang, source=source, tz=tz, fmt=fmt, mapping=mapping
+            )
         elif reprocess:
             jobs = [IngestJob.stored(i, published=published, lang=lang) for i in store.document_ids()]
         else:
@@ -118,7 +154,19 @@ def ingest(
             return
         from .ingest import run_jobs
 
-        summary = run_jobs(jobs, store, reprocess=reprocess, max_bytes=max_bytes, console=err)
+        summary = run_jobs(
+            jobs,
+            store,
+            reprocess=reprocess,
+            max_bytes=max_bytes,
+            console=err,
+            workers=workers,
+            scheduler=scheduler,
+            batch_size=batch_size,
+        )
+        from .intake.channels import finish
+
+        finish(store, jobs)  # attachments and channel fields of the stored documents
     except KhronikaError as e:
         _fail(e)
         return
@@ -174,13 +222,29 @@ def _read(
 def chronicle(
     since: Annotated[str | None, typer.Option(help="First day (YYYY-MM-DD).")] = None,
     until: Annotated[str | None, typer.Option(help="Last day (YYYY-MM-DD).")] = None,
+    events: Annotated[bool, typer.Option("--events", help="One line per event: no grouping.")] = False,
     db: DbOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Events by day: place, time, evidence level and speaker, each traceable to its document."""
+    """Incidents and events by day: place, time, evidence level and speaker, traceable to documents.
+
+    Reports linked into one incident are one line: reports, independent sources, best evidence,
+    and a warning where sources disagree (date, toll, place: see `khronika incidents`).
+    In --json, incident rows have "kind": "incident", "incident_id" and "members".
+
+    Examples:
+      khronika chronicle --since 2022-01-05 --until 2022-01-07
+      khronika chronicle --json | jq '.[] | select(.kind == "incident") | .members'
+      khronika chronicle --events      # every extracted event on its own line
+    """
     from .render import render_chronicle
 
-    _read(db, lambda s: s.chronicle(since=since, until=until), as_json, lambda r: render_chronicle(r, out))
+    _read(
+        db,
+        lambda s: s.chronicle(since=since, until=until, incidents=not events),
+        as_json,
+        lambda r: render_chronicle(r, out),
+    )
 
 
 @app.command()
@@ -239,10 +303,24 @@ def search(
 
 
 @audit_app.command("verify")
-def audit_verify(db: DbOpt = None) -> None:
-    """Recompute the chain and every run's digest; name the first broken entry."""
+def audit_verify(
+    db: DbOpt = None,
+    head: Annotated[
+        Path | None, typer.Option("--head", help="An exported head (`audit head --out`): catch a cut tail.")
+    ] = None,
+    key_file: Annotated[
+        Path | None,
+        typer.Option("--key-file", envvar="KHRONIKA_AUDIT_KEY_FILE", help="Audit HMAC key: check seals."),
+    ] = None,
+) -> None:
+    """Recompute the chain and every run's digest; name the first broken entry.
+
+    Examples: `khronika audit verify`, `khronika audit verify --head head.json --key-file ~/audit.key`
+    """
+    from .commands.accounts import verify_chain
+
     try:
-        res = _open(db).audit_verify()
+        res = verify_chain(_open(db), head, key_file)
     except KhronikaError as e:
         _fail(e)
         return
@@ -391,7 +469,14 @@ def gazetteer_add(
 
 @gazetteer_app.command("import")
 def gazetteer_import(path: Path) -> None:
-    """Import places from CSV or GeoJSON into your gazetteer."""
+    """Import places from CSV or GeoJSON into your gazetteer.
+
+    Every row needs a name, lat, lon and a precision (point, street, district, city, region, country);
+    a row without a source is sourced to the file's name. A bad row imports nothing.
+
+        khronika gazetteer import shelters.csv     # columns: name,lat,lon,precision,source[,aliases,...]
+        khronika gazetteer import kiosks.geojson   # Point features; properties as the CSV columns
+    """
     from .geo.gazetteer import import_file
 
     try:

@@ -5,6 +5,7 @@ This module is the orchestrator, the one place where pipeline stages meet the st
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -52,7 +53,13 @@ def jobs_from_paths(
     lang: str | None,
     source: str | None,
     tz: str = "Asia/Almaty",
+    fmt: str = "text",
+    mapping: str | None = None,
 ) -> list[IngestJob]:
+    if fmt != "text":  # Telegram exports, e-mail, HTML, CSV/JSONL: khronika.intake.channels (issue 11)
+        from .intake.channels import Defaults, jobs_for
+
+        return jobs_for(list(paths), fmt, Defaults(published, lang, source, tz, mapping))
     channel = "stdin" if list(paths) == ["-"] else "file"
     return [
         IngestJob(
@@ -103,6 +110,7 @@ class Summary:
     reprocessed: int = 0
     failed: int = 0
     skipped_lang: int = 0
+    relinked: int = 0  # stored by an interrupted run but not linked; linked by this one
 
     def line(self) -> str:
         parts = [f"{self.stored} stored"]
@@ -111,21 +119,71 @@ class Summary:
         parts.append(f"{self.seen} already stored")
         if self.skipped_lang:
             parts.append(f"{self.skipped_lang} stored without extraction (language not supported)")
+        if self.relinked:
+            parts.append(f"{self.relinked} linked after an interrupted run")
         parts.append(f"{self.failed} failed")
         return "ingest: " + ", ".join(parts)
 
+    def record(self, doc: Document, *, reprocessed: bool) -> None:
+        """Count a document that was saved and linked."""
+        if reprocessed:
+            self.reprocessed += 1
+        else:
+            self.stored += 1
+        if not doc.pipeline:
+            self.skipped_lang += 1
 
-def _build(job: IngestJob, store: Store, max_bytes: int) -> Document:
+
+def failure(name: str, e: Exception) -> str:
+    """The one-line report of a job that failed (a KhronikaError names its file itself)."""
+    if isinstance(e, KhronikaError):
+        return str(e)
+    return f"{name}: internal error {type(e).__name__}: {e}"
+
+
+@dataclass
+class Prepared:
+    """A job read and identified, not yet decoded or extracted: what an extraction worker receives.
+
+    Reading happens where the files are (the client); decoding, language detection and the pipeline
+    happen where `build` is called (a worker, or the client on the serial path).
+    """
+
+    name: str
+    raw: bytes
+    provenance: Provenance
+    published: str | None
+    lang: str | None
+    tz: str
+    title: str | None
+
+    @property
+    def doc_id(self) -> str:
+        return Document.make_id(hashlib.sha256(self.raw).hexdigest(), self.provenance)
+
+    def build(self) -> Document:
+        return make_document(
+            self.raw,
+            name=self.name,
+            provenance=self.provenance,
+            published=self.published,
+            lang=self.lang,
+            tz=self.tz,
+            title=self.title,
+        )
+
+
+def prepare(job: IngestJob, store: Store, max_bytes: int) -> Prepared:
     if job.stored_id:
         old = store.load_document(job.stored_id)
-        return make_document(
+        return Prepared(
+            job.name,
             store.raw_bytes(job.stored_id),
-            name=job.name,
-            provenance=old.provenance,
-            published=job.published or old.published,
-            lang=job.lang or old.lang,
-            tz=old.tz,
-            title=old.title,
+            old.provenance,
+            job.published or old.published,
+            job.lang or old.lang,
+            old.tz,
+            old.title,
         )
     assert job.source is not None
     raw = job.source.read(max_bytes)
@@ -133,15 +191,11 @@ def _build(job: IngestJob, store: Store, max_bytes: int) -> Document:
         filename=None if job.source.name == "-" else job.source.name,
         **{k: v for k, v in job.provenance.items() if v is not None},
     )
-    return make_document(
-        raw,
-        name=job.source.name,
-        provenance=prov,
-        published=job.published,
-        lang=job.lang,
-        tz=job.tz,
-        title=job.title,
-    )
+    return Prepared(job.source.name, raw, prov, job.published, job.lang, job.tz, job.title)
+
+
+def _build(job: IngestJob, store: Store, max_bytes: int) -> Document:
+    return prepare(job, store, max_bytes).build()
 
 
 def run_jobs(
@@ -152,20 +206,42 @@ def run_jobs(
     max_bytes: int = MAX_BYTES,
     console: Console | None = None,
     pipeline: Pipeline | None = None,
+    workers: int = 1,
+    scheduler: str | None = None,
+    batch_size: int = 50,
 ) -> Summary:
-    """Ingest every job; a failing one is reported in one line and the batch goes on."""
+    """Ingest every job; a failing one is reported in one line and the batch goes on.
+
+    First, documents an interrupted run saved but did not link are linked. With `workers` > 1 or a
+    Dask `scheduler` address, extraction runs in worker processes (khronika.scale) with the default
+    pipeline, and this process alone writes the store, `batch_size` documents per transaction.
+    Otherwise every job runs here, one transaction per document.
+    """
+    from .scale.resume import relink_pending
+
     console = console or Console(stderr=True)
-    pipe = pipeline or default_pipeline()
     jobs = list(jobs)
     summary = Summary()
+    summary.relinked = relink_pending(store, console)
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
     with Progress(
         *columns, console=console, transient=True, disable=len(jobs) < 2 or not console.is_terminal
     ) as bar:
         task = bar.add_task("ingest", total=len(jobs))
-        for job in jobs:
-            _one(job, store, pipe, reprocess, max_bytes, summary, console)
-            bar.advance(task)
+
+        def advance(n: int = 1) -> None:
+            bar.advance(task, n)
+
+        if workers > 1 or scheduler:
+            from .scale import ParallelOptions, run_parallel
+
+            opts = ParallelOptions(workers, scheduler, batch_size, reprocess, max_bytes)
+            run_parallel(jobs, store, summary, console, advance, opts)
+        else:
+            pipe = pipeline or default_pipeline()
+            for job in jobs:
+                _one(job, store, pipe, reprocess, max_bytes, summary, console)
+                advance()
     return summary
 
 
@@ -188,19 +264,8 @@ def _one(
         pipe(doc)
         store.save(doc, reprocess=seen)
         link_after_save(store, doc)  # events into incidents, claims into narratives
-    except KhronikaError as e:
-        summary.failed += 1
-        console.print(f"[red]error:[/red] {e}", highlight=False)
-        return
     except Exception as e:  # a bug in one component must not stop a batch of hundreds; say which file
         summary.failed += 1
-        console.print(
-            f"[red]error:[/red] {job.name}: internal error {type(e).__name__}: {e}", highlight=False
-        )
+        console.print(f"[red]error:[/red] {failure(job.name, e)}", highlight=False)
         return
-    if seen:
-        summary.reprocessed += 1
-    else:
-        summary.stored += 1
-    if not doc.pipeline:
-        summary.skipped_lang += 1
+    summary.record(doc, reprocessed=seen)
