@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import random
 from dataclasses import dataclass
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -372,6 +373,26 @@ def test_same_place_on_different_days_stays_apart(linker: Linker) -> None:
     )
     idx = link_all([fire, rally], linker)
     assert len(incident_with(idx, fire, "set on fire")) == 1
+
+
+def test_daily_protests_on_one_square_do_not_chain_into_one_incident() -> None:
+    # Each pair of consecutive days may link (reports disagree by a day), but a link may not widen an
+    # incident beyond the date window: the 5th, 6th, 7th and 8th are not one protest.
+    linker = Linker(load_config(), text=lambda a, b: 0.9)  # the encoder finds the reports alike
+    days = ["2022-01-05", "2022-01-06", "2022-01-07", "2022-01-08"]
+    docs = [
+        report(
+            f"On that day a crowd protested at Republic Square and demanded the government resign ({d}).",
+            [Ev("protested", "Peaceful protest", "Protests", date=d, place=SQUARE)],
+            source=f"S{i} (test)",
+        )
+        for i, d in enumerate(days)
+    ]
+    idx = link_all(docs, linker)
+    for ms in idx.incidents().values():
+        dated = sorted(m.day for m in ms if m.day)
+        assert date.fromisoformat(dated[-1]) - date.fromisoformat(dated[0]) <= timedelta(days=1), dated
+    assert len(incident_with(idx, docs[0], "protested")) <= 2
 
 
 def test_same_day_in_different_places_stays_apart(linker: Linker) -> None:

@@ -72,6 +72,7 @@ class Scorer:
         self.suggest = float(cfg["thresholds"]["suggest"])
         self.confirm = float(cfg["thresholds"]["confirm"])
         self.t_unknown = float(cfg["text"]["unknown"])
+        self.gap_needs_more = bool(cfg["date"].get("gap_confirms_only_with_name_or_toll", True))
         self.t_floor, self.t_ceil = float(cfg["text"]["floor"]), float(cfg["text"]["ceil"])
         self.confirm_precision = {fam: self.order[prec] for fam, prec in p["confirm_precision"].items()}
 
@@ -201,6 +202,9 @@ class Scorer:
             s += self.w_text * self.t_unknown
         if not full and not self.precise_enough(a, b):
             s = min(s, self.confirm - 0.001)  # at most a suggestion: see place.confirm_precision
+        day_apart = a.dated and b.dated and bool(self.date_gap(a, b))
+        if self.gap_needs_more and day_apart and not full and toll != "agree":
+            s = min(s, self.confirm - 0.001)  # at most a suggestion: see date.gap_confirms_only_with_...
         return Detail(round(s, 6), type=ts, date=ds, place=ps, text=text, name=name, toll=toll)
 
     def precise_enough(self, a: EventRecord, b: EventRecord) -> bool:
