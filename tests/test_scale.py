@@ -91,7 +91,7 @@ def jobs(folder: Path) -> list[IngestJob]:
 
 def incidents(store: Store) -> set[frozenset[str]]:
     """Incidents as sets of event ids: what linking decided, whatever the incident ids."""
-    with store._engine.connect() as conn:
+    with store.read() as conn:
         rows = conn.execute(sa.select(link_events.c.event_id, link_events.c.incident_id)).all()
     groups: dict[str, set[str]] = {}
     for event_id, incident_id in rows:
