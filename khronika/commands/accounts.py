@@ -17,13 +17,14 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from .common import DbOpt
+from .common import actor as _actor
+from .common import fail as _fail
+from .common import open_store as _open
+
 if TYPE_CHECKING:
     from ..store import Store, VerifyResult
 
-DbOpt = Annotated[
-    str | None,
-    typer.Option("--db", envvar="KHRONIKA_DB", help="SQLAlchemy URL of the store (default: sqlite:///khronika.db)."),
-]
 KeyFileOpt = Annotated[
     Path | None,
     typer.Option("--key-file", envvar="KHRONIKA_AUDIT_KEY_FILE",
@@ -38,23 +39,7 @@ ROLE_HELP = "admin (users, settings), analyst (review, edit), viewer (read, reda
 user_app = typer.Typer(help="Users, roles and API tokens. Every change is audited.", no_args_is_help=True)
 
 
-def _fail(message: object) -> None:
-    typer.echo(f"error: {message}", err=True)
-    raise typer.Exit(2)
 
-
-def _open(db: str | None) -> Store:
-    from ..cli import _open as open_store  # one place decides how a store opens (passphrase, URL)
-
-    return open_store(db)
-
-
-def _actor() -> str:
-    """Who ran the command, for the audit entry: the OS account (the CLI has no login)."""
-    try:
-        return f"cli:{os.getlogin()}"
-    except OSError:
-        return "cli"
 
 
 def _read_password(from_stdin: bool) -> str:

@@ -15,23 +15,17 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from .common import DbOpt, JsonOpt
+from .common import fail as _fail
+
 if TYPE_CHECKING:
     from ..store import Store
 
-DbOpt = Annotated[
-    str | None,
-    typer.Option("--db", envvar="KHRONIKA_DB", help="SQLAlchemy URL of the store [default: sqlite:///khronika.db]."),
-]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
 
 PNG_MAGIC = b"\x89PNG"
 
 gateway_app = typer.Typer(help="SMS gateways (SMSSync) that post to /api/sms.", no_args_is_help=True)
 
-
-def _fail(message: object) -> None:
-    typer.echo(f"error: {message}", err=True)
-    raise typer.Exit(2)
 
 
 def _open(db: str | None) -> Store:

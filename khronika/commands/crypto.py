@@ -12,10 +12,8 @@ from typing import Annotated
 
 import typer
 
-DbOpt = Annotated[
-    str | None,
-    typer.Option("--db", envvar="KHRONIKA_DB", help="SQLAlchemy URL of the store [default: sqlite:///khronika.db]."),
-]
+from .common import DbOpt
+from .common import fail as _fail
 
 
 def _new_passphrase(env: str, what: str) -> str:
@@ -27,10 +25,6 @@ def _new_passphrase(env: str, what: str) -> str:
         raise typer.BadParameter(f"no terminal to ask for the {what}: set {env}")
     return str(typer.prompt(what.capitalize(), hide_input=True, confirmation_prompt=True))
 
-
-def _fail(message: str) -> None:
-    typer.echo(f"error: {message}", err=True)
-    raise typer.Exit(2)
 
 
 def init(

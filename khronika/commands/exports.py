@@ -10,35 +10,19 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from .common import DbOpt
+from .common import actor as _actor
+from .common import fail as _fail
+from .common import open_store as _open
+
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
-    from ..store import Store
 
-DbOpt = Annotated[
-    str | None,
-    typer.Option("--db", envvar="KHRONIKA_DB", help="SQLAlchemy URL of the store [default: sqlite:///khronika.db]."),
-]
 FORMAT_HELP = "acled | geojson | hxl | html | jsonl (the unredacted backup)"
 
 
-def _fail(message: object) -> None:
-    typer.echo(f"error: {message}", err=True)
-    raise typer.Exit(2)
 
-
-def _open(db: str | None) -> Store:
-    from ..cli import _open as open_store  # one place decides how a store opens (passphrase, URL)
-
-    return open_store(db)
-
-
-def _actor() -> str:
-    """Who ran the command, for the audit entry: the OS account (the CLI has no login)."""
-    try:
-        return f"cli:{os.getlogin()}"
-    except OSError:
-        return "cli"
 
 
 def _write(chunks: Iterable[str], out: Path | None) -> int:
