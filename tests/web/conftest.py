@@ -16,15 +16,14 @@ KHRONIKA_REQUIRE_BROWSER=1 (set by .ci/run) turns that skip into a failure.
 from __future__ import annotations
 
 import os
-import socket
-import threading
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from .live import serve_in_thread
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -63,12 +62,6 @@ class LiveServer:
         return Store(self.db_url)
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def seed(store: Any, samples: dict[str, str], published: str = "2022-01-07") -> dict[str, str]:
     """Ingest texts through the same path as the browser's ingest form; returns name -> document id."""
     from khronika.web.routes.documents import ingest_text
@@ -83,8 +76,6 @@ def seed(store: Any, samples: dict[str, str], published: str = "2022-01-07") -> 
 
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    import uvicorn
-
     from khronika.store import Store
     from khronika.store.accounts import create_user
     from khronika.web.app import create_app
@@ -95,22 +86,10 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     for role, password in PASSWORDS.items():
         create_user(store, role, role, password)
     docs = seed(store, SAMPLES)
-    port = _free_port()
-    config = uvicorn.Config(create_app(store=store), host="127.0.0.1", port=port, log_level="warning",
-                            lifespan="on")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True, name="khronika-live-server")
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError("the live server did not start")
-        time.sleep(0.05)
     try:
-        yield LiveServer(f"http://127.0.0.1:{port}", db_url, docs)
+        with serve_in_thread(create_app(store=store)) as base:
+            yield LiveServer(base, db_url, docs)
     finally:
-        server.should_exit = True
-        thread.join(timeout=10)
         store.close()
 
 

@@ -6,9 +6,6 @@ must not change what the other pages' tests count. Texts are written for these t
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -16,6 +13,11 @@ from pathlib import Path
 from typing import Any
 
 from khronika.model import Document, Event, PlaceRef, ServiceObservation, Victim
+
+try:
+    from .live import serve_in_thread
+except ImportError:  # imported as a top-level module
+    from live import serve_in_thread  # type: ignore[no-redef]
 
 PASSWORDS = {"analyst": "f2-analyst-pass-1", "viewer": "f2-viewer-pass-12"}
 
@@ -78,12 +80,6 @@ def hostile_document(make_doc: Any = None) -> Document:
     return doc
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def seed(store: Any, samples: dict[str, str], published: str = "2022-01-07") -> dict[str, str]:
     """Ingest through the Documents page's path (the pipeline, then linking)."""
     from khronika.web.routes.documents import ingest_text
@@ -107,8 +103,6 @@ class F2Server:
 
 @contextmanager
 def running(tmp: Path) -> Iterator[F2Server]:
-    import uvicorn
-
     from khronika.link import link_after_save
     from khronika.store import Store
     from khronika.store.accounts import create_user
@@ -123,21 +117,10 @@ def running(tmp: Path) -> Iterator[F2Server]:
     store.save(bad)
     link_after_save(store, bad)
     docs["hostile"] = bad.id
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(store=store), host="127.0.0.1", port=port,
-                                           log_level="warning", lifespan="on"))
-    thread = threading.Thread(target=server.run, daemon=True, name="khronika-f2-server")
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError("the F2 live server did not start")
-        time.sleep(0.05)
     try:
-        yield F2Server(f"http://127.0.0.1:{port}", db_url, docs)
+        with serve_in_thread(create_app(store=store), "khronika-f2-server") as base:
+            yield F2Server(base, db_url, docs)
     finally:
-        server.should_exit = True
-        thread.join(timeout=10)
         store.close()
 
 
