@@ -483,10 +483,8 @@ def test_a_city_wide_place_suggests_but_does_not_confirm(linker: Linker) -> None
 # -- incremental, order-independent ------------------------------------------------------------------
 
 
-def test_a_bridging_event_merges_two_incidents(linker: Linker) -> None:
-    en, ru = _seitkali_docs()
-    # en (6th) and far (7th) are a day apart without a shared name: not enough; ru (7th) names the victim
-    # as en does and shares far's day and street.
+def _shot_on_abai_apart(linker: Linker, en: Document) -> tuple[Document, MemoryIndex]:
+    """A second shooting a day after en's, on Abai Avenue, linked with en into two separate incidents."""
     far = report(
         "On 7 January a man was shot on Abai Avenue.",
         [Ev("was shot", "Attack", VAC, date="2022-01-07", place=ABAI)],
@@ -495,6 +493,14 @@ def test_a_bridging_event_merges_two_incidents(linker: Linker) -> None:
     idx = MemoryIndex()
     for d in (en, far):
         idx.apply(linker.link(event_records(d, linker.cfg), idx))
+    return far, idx
+
+
+def test_a_bridging_event_merges_two_incidents(linker: Linker) -> None:
+    en, ru = _seitkali_docs()
+    # en (6th) and far (7th) are a day apart without a shared name: not enough; ru (7th) names the victim
+    # as en does and shares far's day and street.
+    _far, idx = _shot_on_abai_apart(linker, en)
     before = set(idx.members)
     ch = linker.link(event_records(ru, linker.cfg), idx)
     assert len(ch.incidents) == 1
@@ -508,14 +514,7 @@ def test_a_bridging_event_merges_two_incidents(linker: Linker) -> None:
 
 def test_a_link_an_analyst_broke_stays_broken(linker: Linker) -> None:
     en, ru = _seitkali_docs()
-    far = report(
-        "On 7 January a man was shot on Abai Avenue.",
-        [Ev("was shot", "Attack", VAC, date="2022-01-07", place=ABAI)],
-        source="C (test)",
-    )
-    idx = MemoryIndex()
-    for d in (en, far):
-        idx.apply(linker.link(event_records(d, linker.cfg), idx))
+    far, idx = _shot_on_abai_apart(linker, en)
     (en_ev,) = event_records(en, linker.cfg)
     (far_ev,) = event_records(far, linker.cfg)
     idx.reject(en_ev.event_id, far_ev.event_id)  # "these two are not the same incident"
