@@ -105,7 +105,7 @@ def ingest(
         typer.Option(help="Run extraction on an existing Dask cluster, e.g. tcp://HOST:8786."),
     ] = None,
     batch_size: Annotated[
-        int, typer.Option(help="Documents per store transaction with --workers/--scheduler.")
+        int, typer.Option(help="Documents stored, then linked, per transaction (a kill loses one batch).")
     ] = 50,
     fmt: Annotated[
         str,

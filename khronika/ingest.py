@@ -6,7 +6,7 @@ This module is the orchestrator, the one place where pipeline stages meet the st
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -17,7 +17,6 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from .errors import InputError, KhronikaError
 from .intake import MAX_BYTES, RawSource, expand, make_document
-from .link import link_after_save
 from .model import Document, Provenance
 from .pipeline import Pipeline, default_pipeline
 
@@ -214,8 +213,8 @@ def run_jobs(
 
     First, documents an interrupted run saved but did not link are linked. With `workers` > 1 or a
     Dask `scheduler` address, extraction runs in worker processes (khronika.scale) with the default
-    pipeline, and this process alone writes the store, `batch_size` documents per transaction.
-    Otherwise every job runs here, one transaction per document.
+    pipeline; otherwise every job runs here. Either way this process alone writes the store,
+    `batch_size` documents per transaction, and links each batch as it is stored.
     """
     from .scale.resume import relink_pending
 
@@ -239,33 +238,40 @@ def run_jobs(
             run_parallel(jobs, store, summary, console, advance, opts)
         else:
             pipe = pipeline or default_pipeline()
-            for job in jobs:
-                _one(job, store, pipe, reprocess, max_bytes, summary, console)
-                advance()
+            _run_here(jobs, store, pipe, reprocess, max_bytes, summary, console, advance, batch_size)
     return summary
 
 
-def _one(
-    job: IngestJob,
+def _run_here(
+    jobs: list[IngestJob],
     store: Store,
     pipe: Pipeline,
     reprocess: bool,
     max_bytes: int,
     summary: Summary,
     console: Console,
+    advance: Callable[[int], None],
+    batch_size: int,
 ) -> None:
-    try:
-        doc = _build(job, store, max_bytes)
-        seen = store.has_document(doc.id)
-        if seen and not reprocess:
-            summary.seen += 1
-            console.print(f"already stored: {job.name} ({doc.id[:12]})", highlight=False)
-            return
-        pipe(doc)
-        store.save(doc, reprocess=seen)
-        link_after_save(store, doc)  # events into incidents, claims into narratives
-    except Exception as e:  # a bug in one component must not stop a batch of hundreds; say which file
-        summary.failed += 1
-        console.print(f"[red]error:[/red] {failure(job.name, e)}", highlight=False)
-        return
-    summary.record(doc, reprocessed=seen)
+    """Every job in this process; stored and linked `batch_size` documents at a time, as the parallel
+    ingest does, so one worker and many give the same store, and neither pays a transaction a document."""
+    from .scale.writer import BatchWriter
+
+    writer = BatchWriter(store, summary, console, advance, batch_size=batch_size)
+    pending: set[str] = set()
+    for job in jobs:
+        try:
+            doc = _build(job, store, max_bytes)
+            seen = store.has_document(doc.id)
+            if (seen and not reprocess) or doc.id in pending:
+                summary.seen += 1
+                console.print(f"already stored: {job.name} ({doc.id[:12]})", highlight=False)
+                advance(1)
+                continue
+            pipe(doc)
+        except Exception as e:  # a bug in one component must not stop a batch of hundreds; say which file
+            writer.fail(failure(job.name, e))
+            continue
+        pending.add(doc.id)
+        writer.add(doc, seen=seen)
+    writer.flush()

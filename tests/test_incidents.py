@@ -89,7 +89,7 @@ def test_a_stale_result_is_refused_and_linking_retries(store: Store, linker: Lin
     en, ru = _seitkali_docs()
     store.save(en)
     store.save(ru)
-    stale = linker._link_once(ru, store)  # read while nothing is linked: ru would be alone
+    stale = linker._link_once([ru], store)  # read while nothing is linked: ru would be alone
     linker.link_document(en, store)
     assert store.apply_link_result(stale) is False
     assert [i["n_members"] for i in store.incidents()] == [1]

@@ -39,6 +39,7 @@ __all__ = [
     "event_records",
     "group_claims",
     "link_after_save",
+    "link_batch",
     "load_config",
     "summarize",
 ]
@@ -64,11 +65,11 @@ class LinkStore(IncidentIndex, Protocol):
 
 
 class LinkResult:
-    """What linking one document changed: incidents (with summaries), links, and narratives."""
+    """What linking one or more documents changed: incidents (with summaries), links, and narratives."""
 
     def __init__(
         self,
-        doc_id: str,
+        doc_ids: Sequence[str],
         changes: Changes,
         summaries: dict[str, dict[str, Any]],
         claims: list[ClaimRecord],
@@ -77,7 +78,7 @@ class LinkResult:
         state: str = "",
     ) -> None:
         self.state = state  # the store's link_state() when linking read it
-        self.doc_id = doc_id
+        self.doc_ids = list(doc_ids)
         self.changes = changes
         self.summaries = summaries
         self.claims = claims
@@ -106,27 +107,38 @@ class Linker:
 
     def link_document(self, doc: Document, store: LinkStore, *, attempts: int = 5) -> LinkResult:
         """Link one stored document and write the result; retried when another writer got in between."""
-        if store.linked_documents(doc.id):  # a reprocess: take the old run's events out first
-            store.unlink_document(doc.id)
+        return self.link_documents([doc], store, attempts=attempts)
+
+    def link_documents(self, docs: Sequence[Document], store: LinkStore, *, attempts: int = 5) -> LinkResult:
+        """Link stored documents together, in one read and one write however many there are.
+
+        The incidents are those of linking them one by one, in any order (see `link_new`); a batch
+        only saves the per-document reads, writes and narrative regroupings that dominate a bulk ingest.
+        """
+        for doc in docs:
+            if store.linked_documents(doc.id):  # a reprocess: take the old run's events out first
+                store.unlink_document(doc.id)
         for _ in range(attempts):
-            result = self._link_once(doc, store)
+            result = self._link_once(docs, store)
             if store.apply_link_result(result):
                 return result
-        raise KhronikaError(f"document {doc.id}: incidents kept changing under linking; link it again later")
+        names = ", ".join(d.id[:12] for d in docs)
+        raise KhronikaError(f"documents {names}: incidents kept changing under linking; link again later")
 
-    def _link_once(self, doc: Document, store: LinkStore) -> LinkResult:
+    def _link_once(self, docs: Sequence[Document], store: LinkStore) -> LinkResult:
         # Optimistic: read without a lock, and the store refuses the write if anything moved meanwhile
         # (a merge elsewhere would otherwise be undone by this result).
         state = store.link_state()
-        changes = self.link(event_records(doc, self.cfg), store)
+        changes = self.link([r for d in docs for r in event_records(d, self.cfg)], store)
         summaries = {c.id: summarize(c.members, self.cfg) for c in changes.incidents}
-        claims = claim_records(doc, self.cfg)
+        claims = [c for d in docs for c in claim_records(d, self.cfg)]
         topics = sorted({c.topic for c in claims}, key=lambda t: t or "")
         narratives: list[dict[str, Any]] = []
         if claims:
-            stored = [c for c in store.claim_records_for(topics) if c.doc_id != doc.id]
+            ids = {d.id for d in docs}
+            stored = [c for c in store.claim_records_for(topics) if c.doc_id not in ids]
             narratives = group_claims(stored + claims, self.cfg, self.text_sim)
-        return LinkResult(doc.id, changes, summaries, claims, narratives, topics, state)
+        return LinkResult([d.id for d in docs], changes, summaries, claims, narratives, topics, state)
 
 
 _LINKER: Linker | None = None
@@ -142,3 +154,8 @@ def default_linker() -> Linker:
 def link_after_save(store: LinkStore, doc: Document) -> LinkResult:
     """Link a just-saved document's events and claims into the stored incidents and narratives."""
     return default_linker().link_document(doc, store)
+
+
+def link_batch(store: LinkStore, docs: Sequence[Document]) -> LinkResult:
+    """Link a batch of just-saved documents at once (bulk ingest: one read and one write per batch)."""
+    return default_linker().link_documents(docs, store)

@@ -64,8 +64,11 @@ class Changes:
 class IncidentIndex(Protocol):
     """What linking reads from stored incidents."""
 
-    def link_candidates(self, keys: Sequence[str]) -> list[tuple[EventRecord, str]]:
-        """Stored events that emitted any of `keys`, each with its incident id."""
+    def link_candidates(self, keys: Sequence[str]) -> dict[str, list[tuple[EventRecord, str]]]:
+        """For each of `keys`, the stored events that emitted it, each with its incident id.
+
+        Asked once per batch with every key of every new event: one read, however many documents.
+        """
         ...
 
     def incident_records(self, incident_ids: Sequence[str]) -> dict[str, list[EventRecord]]:
@@ -151,6 +154,23 @@ class _Guard:
         return True
 
 
+class _Candidates:
+    """Stored candidates of a whole batch, read at once, then served per record from memory."""
+
+    def __init__(self, index: IncidentIndex, queries: Sequence[Sequence[str]]) -> None:
+        self.by_key = index.link_candidates(sorted({k for q in queries for k in q}))
+
+    def of(self, keys: Sequence[str]) -> list[tuple[EventRecord, str]]:
+        seen: set[str] = set()
+        out = []
+        for k in keys:
+            for rec, inc in self.by_key.get(k, ()):
+                if rec.event_id not in seen:
+                    seen.add(rec.event_id)
+                    out.append((rec, inc))
+        return out
+
+
 def link_new(
     records: Sequence[EventRecord], index: IncidentIndex, scorer: Scorer, blocker: Blocker
 ) -> Changes:
@@ -165,6 +185,8 @@ def link_new(
     suggested: list[Link] = []
 
     guard = _Guard(index)
+    queries = [blocker.query(r) for r in recs]
+    stored = _Candidates(index, queries)
 
     def consider(r: EventRecord, c: EventRecord, node: str) -> None:
         pair = (min(r.event_id, c.event_id), max(r.event_id, c.event_id))
@@ -183,10 +205,9 @@ def link_new(
             links.setdefault((lk.a, lk.b), lk)
         suggested.clear()
 
-    for r in recs:
+    for r, q in zip(recs, queries, strict=True):
         uf.find("e:" + r.event_id)
-        q = blocker.query(r)
-        for c, inc in index.link_candidates(q):
+        for c, inc in stored.of(q):
             consider(r, c, "i:" + inc)
         seen: set[str] = set()
         for k in q:  # new events of other new documents (a batch of several documents)
@@ -208,10 +229,10 @@ def link_new(
             root = uf.find(node)
             if root in groups:
                 groups[root][1].add(node[2:])
-    stored = index.incident_records(sorted({i for _, s in groups.values() for i in s}))
+    members_of = index.incident_records(sorted({i for _, s in groups.values() for i in s}))
     changes = []
     for new, incs in groups.values():
-        members = list(new) + [m for i in sorted(incs) for m in stored.get(i, [])]
+        members = list(new) + [m for i in sorted(incs) for m in members_of.get(i, [])]
         uniq = {m.event_id: m for m in members}
         iid = incident_id(uniq)
         changes.append(
@@ -241,15 +262,10 @@ class MemoryIndex:
         self.links: list[Link] = []
         self.rejected: set[tuple[str, str]] = set()
 
-    def link_candidates(self, keys: Sequence[str]) -> list[tuple[EventRecord, str]]:
-        seen: set[str] = set()
-        out = []
-        for k in keys:
-            for eid in self.keys.get(k, ()):
-                if eid not in seen:
-                    seen.add(eid)
-                    out.append((self.records[eid], self.incident_of[eid]))
-        return out
+    def link_candidates(self, keys: Sequence[str]) -> dict[str, list[tuple[EventRecord, str]]]:
+        return {
+            k: [(self.records[e], self.incident_of[e]) for e in self.keys[k]] for k in keys if k in self.keys
+        }
 
     def incident_records(self, incident_ids: Sequence[str]) -> dict[str, list[EventRecord]]:
         return {i: [self.records[e] for e in self.members.get(i, [])] for i in incident_ids}

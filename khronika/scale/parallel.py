@@ -116,4 +116,4 @@ def _collect(fut: Any, chunks: dict[Any, list[tuple[Prepared, bool]]], writer: B
         if isinstance(res, str):
             writer.fail(res)
         else:
-            writer.add(res.doc, seen=seen, vectors=res.vectors)
+            writer.add(res.doc, seen=seen, vectors=res.vectors, rows=res.rows)

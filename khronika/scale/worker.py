@@ -1,9 +1,10 @@
-"""What runs inside a Dask worker: build documents from prepared bytes, run the pipeline, and encode
-the sentences linking will compare.
+"""What runs inside a Dask worker: build documents from prepared bytes, run the pipeline, derive the
+rows the store will insert, and encode the sentences linking will compare.
 
 The pipeline (spaCy, natasha, gazetteer) and the sentence encoder are built once per worker process
 (`default_pipeline()`, `default_linker()`) and kept for every later task. Encoding here takes the
-heaviest part of linking off the single writer, which would otherwise limit the speed-up.
+heaviest part of linking off the single writer, which would otherwise limit the speed-up; building the
+rows here (`run_rows`) leaves the writer little but its inserts.
 """
 
 from __future__ import annotations
@@ -17,12 +18,14 @@ from ..link import default_linker, event_records
 from ..link.text import TextSimilarity
 from ..model import Document
 from ..pipeline import default_pipeline
+from ..store.store import RunRows, run_rows
 
 
 @dataclass
 class Extracted:
     doc: Document
     vectors: dict[str, np.ndarray] = field(default_factory=dict)  # text -> unit vector, for linking
+    rows: RunRows | None = None  # what the store inserts for this run
 
 
 def extract_chunk(chunk: list[Prepared]) -> list[Extracted | str]:
@@ -32,7 +35,7 @@ def extract_chunk(chunk: list[Prepared]) -> list[Extracted | str]:
     for prep in chunk:
         try:
             doc = pipe(prep.build())
-            out.append(Extracted(doc, text_vectors(doc)))
+            out.append(Extracted(doc, text_vectors(doc), run_rows(doc)))
         except Exception as e:  # one bad text must not lose the others of its chunk
             out.append(failure(prep.name, e))
     return out

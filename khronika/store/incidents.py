@@ -40,21 +40,29 @@ def _chunks(xs: Sequence[Any]) -> list[Sequence[Any]]:
 # -- reads -------------------------------------------------------------------------------------------
 
 
-def link_candidates(conn: Connection, keys: Sequence[str]) -> list[tuple[EventRecord, str]]:
+def link_candidates(conn: Connection, keys: Sequence[str]) -> dict[str, list[tuple[EventRecord, str]]]:
+    """For each key, the stored events that emitted it; each record is parsed once, however many keys."""
     from ..link.records import EventRecord
 
-    seen: set[str] = set()
-    out = []
-    for part in _chunks(sorted({k[:KEY_MAX] for k in keys})):
+    asked: dict[str, list[str]] = {}  # stored (truncated) key -> the keys asked for
+    for k in keys:
+        asked.setdefault(k[:KEY_MAX], []).append(k)
+    parsed: dict[str, tuple[EventRecord, str]] = {}
+    out: dict[str, list[tuple[EventRecord, str]]] = {}
+    for part in _chunks(sorted(asked)):
         q = (
-            sa.select(link_events.c.event_id, link_events.c.record, link_events.c.incident_id)
+            sa.select(link_keys.c.key, link_events.c.event_id, link_events.c.record)
+            .add_columns(link_events.c.incident_id)
             .join(link_keys, link_keys.c.event_id == link_events.c.event_id)
             .where(link_keys.c.key.in_(part))
+            .order_by(link_keys.c.key, link_events.c.event_id)
         )
         for r in conn.execute(q):
-            if r.event_id not in seen:
-                seen.add(r.event_id)
-                out.append((EventRecord.from_json(r.record), str(r.incident_id)))
+            eid = str(r.event_id)
+            if eid not in parsed:
+                parsed[eid] = (EventRecord.from_json(r.record), str(r.incident_id))
+            for k in asked[r.key]:
+                out.setdefault(k, []).append(parsed[eid])
     return out
 
 
@@ -375,7 +383,10 @@ def apply_link_result(conn: Connection, result: LinkResult) -> bool:
     if key_rows:
         conn.execute(sa.insert(link_keys), [{"key": k, "event_id": e} for k, e in key_rows])
     versions = _versions(conn, sorted({i for c in ch.incidents for i in [c.id, *c.replaces]}))
+    doc_of = {r.event_id: r.doc_id for r, _ in ch.records}
     for c in ch.incidents:
+        # The document whose report made this version (in a batch, the first of those that did).
+        doc_id = min((doc_of[e] for e in c.new_events if e in doc_of), default=None)
         old = [m.event_id for m in c.members if m.event_id not in set(c.new_events)]
         for part in _chunks(old):
             conn.execute(
@@ -387,10 +398,10 @@ def apply_link_result(conn: Connection, result: LinkResult) -> bool:
             else ("merged" if len(c.replaces) > 1 or c.id not in c.replaces else "grown")
         )
         version = max([versions.get(i, 0) for i in [c.id, *c.replaces]]) + 1
-        _write_incident(conn, c.id, result.summaries[c.id], c.replaces, result.doc_id, reason, version)
+        _write_incident(conn, c.id, result.summaries[c.id], c.replaces, doc_id, reason, version)
         for gone in c.replaces:
             if gone != c.id:
-                _retire(conn, gone, c.id, result.doc_id, versions.get(gone, 0) + 1)
+                _retire(conn, gone, c.id, doc_id, versions.get(gone, 0) + 1)
     existing = set()
     for part in _chunks([(lk.a, lk.b) for lk in ch.links]):
         q = sa.select(incident_links.c.a_event, incident_links.c.b_event).where(
@@ -418,7 +429,8 @@ def apply_link_result(conn: Connection, result: LinkResult) -> bool:
 def _write_narratives(conn: Connection, result: LinkResult) -> None:
     if not result.claims:
         return
-    conn.execute(sa.delete(narrative_claims).where(narrative_claims.c.doc_id == result.doc_id))
+    for part in _chunks(sorted(result.doc_ids)):
+        conn.execute(sa.delete(narrative_claims).where(narrative_claims.c.doc_id.in_(part)))
     topics = sorted({t or "" for t in result.topics})
     conn.execute(sa.delete(narratives).where(narratives.c.topic.in_(topics)))
     now = audit_mod.utc_now()
@@ -460,12 +472,18 @@ def _write_narratives(conn: Connection, result: LinkResult) -> None:
             "narrative",
             {
                 "narrative_id": n["id"],
-                "doc_id": result.doc_id,
+                "doc_id": _first_of(result.doc_ids, [c["doc_id"] for c in n["claims"]]),
                 "topic": n["topic"],
                 "claims": ids,
                 "n_sources": n["n_sources"],
             },
         )
+
+
+def _first_of(batch: Sequence[str], docs: Sequence[str]) -> str | None:
+    """The first batch document among `docs` (whose new claims regrouped this narrative), else the batch's."""
+    mine = sorted(set(batch) & set(docs))
+    return mine[0] if mine else min(batch, default=None)
 
 
 def unlink_document(conn: Connection, doc_id: str, cfg: dict[str, Any]) -> None:

@@ -339,6 +339,43 @@ def _document_row(doc: Document, raw: bytes, sha: str) -> dict[str, Any]:
     }
 
 
+@dataclass(frozen=True)
+class RunRows:
+    """The rows one run of a document writes, and their digest: derived from the processed Document.
+
+    Bulk ingest builds them in the Dask worker that ran the pipeline (`run_rows`), which takes this
+    Python-heavy step off the single writer; the writer only inserts them.
+    """
+
+    run_id: str
+    items: list[dict[str, Any]]
+    events: list[dict[str, Any]]
+    observations: list[dict[str, Any]]
+    digest: str
+
+
+def identify(doc: Document) -> None:
+    """Give a document its id, sha256 and item ids, as storing it does (idempotent)."""
+    _, sha = _raw_and_sha(doc)
+    if not doc.id:
+        doc.id = Document.make_id(sha, doc.provenance)
+    doc.sha256 = sha
+    doc.assign_ids()
+
+
+def run_rows(doc: Document) -> RunRows:
+    """The rows of a new run of `doc` (identified first); StoreError if a value cannot be stored."""
+    identify(doc)
+    run_id = uuid.uuid4().hex
+    rows = _Rows(doc, run_id)
+    try:
+        item_rows, event_rows, obs_rows = rows.item_rows(), rows.event_rows(), rows.observation_rows()
+        digest = audit_mod.rows_digest({"items": item_rows, "events": event_rows, "observations": obs_rows})
+    except (TypeError, ValueError) as e:  # NaN, or a value JSON cannot hold
+        raise StoreError(f"document {doc.id}: an item cannot be stored: {e}") from e
+    return RunRows(run_id, item_rows, event_rows, obs_rows, digest)
+
+
 def _raw_and_sha(doc: Document) -> tuple[bytes, str]:
     raw = doc.raw or doc.text.encode("utf-8")
     sha = audit_mod.sha256_hex(raw)
@@ -527,21 +564,20 @@ class Store:
         """
         return self.save_many([doc], reprocess=reprocess)[0]
 
-    def save_many(self, docs: Sequence[Document], *, reprocess: bool = False) -> list[SaveResult]:
+    def save_many(
+        self, docs: Sequence[Document], *, reprocess: bool = False, rows: dict[str, RunRows] | None = None
+    ) -> list[SaveResult]:
         """`save` for several documents in ONE transaction: all of them are stored, or none.
 
-        Bulk ingest uses it so that a batch costs one commit (one fsync on PostgreSQL).
+        Bulk ingest uses it so that a batch costs one commit (one fsync on PostgreSQL). `rows`: each
+        document's `run_rows`, built already where it was processed, so the writer only inserts.
         """
         for doc in docs:
-            _, sha = _raw_and_sha(doc)
-            if not doc.id:
-                doc.id = Document.make_id(sha, doc.provenance)
-            doc.sha256 = sha
-            doc.assign_ids()
+            identify(doc)
         with self._write() as conn:
-            return [self._save_in(conn, doc, reprocess) for doc in docs]
+            return [self._save_in(conn, doc, reprocess, (rows or {}).get(doc.id)) for doc in docs]
 
-    def _save_in(self, conn: Connection, doc: Document, reprocess: bool) -> SaveResult:
+    def _save_in(self, conn: Connection, doc: Document, reprocess: bool, rows: RunRows | None) -> SaveResult:
         raw, sha = _raw_and_sha(doc)
         stored = conn.execute(sa.select(documents.c.text).where(documents.c.id == doc.id)).first()
         current = conn.execute(
@@ -560,19 +596,14 @@ class Store:
                     "offsets would not match (store it as a new document)"
                 )
             doc_digest = str(audit_mod.read_document_digest(conn, doc.id))
-        run_id = self._write_run(conn, doc, current, doc_digest)
+        run_id = self._write_run(conn, doc, current, doc_digest, rows or run_rows(doc))
         return SaveResult(doc.id, run_id, created=stored is None, superseded=current)
 
-    def _write_run(self, conn: Connection, doc: Document, previous: str | None, doc_digest: str) -> str:
-        run_id = uuid.uuid4().hex
-        rows = _Rows(doc, run_id)
-        try:
-            item_rows, event_rows, obs_rows = rows.item_rows(), rows.event_rows(), rows.observation_rows()
-            digest = audit_mod.rows_digest(
-                {"items": item_rows, "events": event_rows, "observations": obs_rows}
-            )
-        except (TypeError, ValueError) as e:  # NaN, or a value JSON cannot hold
-            raise StoreError(f"document {doc.id}: an item cannot be stored: {e}") from e
+    def _write_run(
+        self, conn: Connection, doc: Document, previous: str | None, doc_digest: str, rows: RunRows
+    ) -> str:
+        run_id = rows.run_id
+        item_rows, event_rows, obs_rows, digest = rows.items, rows.events, rows.observations, rows.digest
         pipeline = list(doc.pipeline)
         meta = {"published": doc.published, "lang": doc.lang, "tz": doc.tz}
         if previous:  # first, so the new run is the only current one when it is inserted
@@ -908,8 +939,8 @@ class Store:
     # These make the store a `khronika.link.LinkStore`: linking reads through them and never imports
     # the database.
 
-    def link_candidates(self, keys: Sequence[str]) -> list[Any]:
-        """Stored linked events that emitted any of these blocking keys, with their incident ids."""
+    def link_candidates(self, keys: Sequence[str]) -> dict[str, list[Any]]:
+        """For each blocking key, the stored linked events that emitted it, with their incident ids."""
         from . import incidents as inc
 
         with self._engine.connect() as conn:
