@@ -187,6 +187,27 @@ def test_corpus_gives_the_same_incidents_whatever_the_order(
     assert sum(i["n_members"] for i in store.incidents()) == len(store.chronicle(incidents=False))
 
 
+@pytest.mark.slow
+def test_linking_a_batch_gives_the_incidents_of_linking_one_by_one(
+    store: Store, corpus_docs: list[Document], tmp_path: Path
+) -> None:
+    """Bulk ingest links a batch at once: the incidents (members and ids) must be those of one by one."""
+    from khronika.link import link_batch
+
+    _ingest_corpus(store, corpus_docs)
+    with Store(f"sqlite:///{tmp_path / 'batched.db'}") as other:
+        docs = [copy.deepcopy(d) for d in corpus_docs[::-1]]
+        for i in range(0, len(docs), 3):  # batches that split related reports across batches, and join some
+            part = docs[i : i + 3]
+            other.save_many(part)
+            link_batch(other, part)
+        assert _members(store) == _members(other)
+        assert {i["id"] for i in store.incidents()} == {i["id"] for i in other.incidents()}
+        assert {n["id"] for n in store.narratives()} == {n["id"] for n in other.narratives()}
+        assert other.audit_verify().ok and other.unlinked_documents() == []
+    assert max(len(m) for m in _members(store)) >= 3  # not vacuous: the corpus has linked incidents
+
+
 def _corpus_event(
     docs: list[Document], file_part: str, words: tuple[str, ...]
 ) -> tuple[Document, Any] | None:
