@@ -159,7 +159,16 @@ class _DocView:
         self.doc = doc
         self.cfg = cfg
         self.by_id: dict[str, Item] = {it.id: it for it in doc.items() if it.id}
-        persons = [e for e in doc.entities if isinstance(e, Entity) and e.label == "PER"]
+        # A "person" the gazetteer placed (a hill, a square named after someone) is a place: as a name
+        # it would join every report that mentions the landmark, on any day.
+        placed = [(p.start, p.end) for p in doc.places if p.lat is not None]
+        persons = [
+            e
+            for e in doc.entities
+            if isinstance(e, Entity)
+            and e.label == "PER"
+            and not any(a < e.end and e.start < b for a, b in placed)
+        ]
         self.persons = [(e.start, e.end, nm.tokens(e.text)) for e in persons]
         all_names = [t for _, _, t in self.persons if t] + [nm.tokens(v.name) for v in doc.victims if v.name]
         self.all_names = [t for t in all_names if t]

@@ -1,7 +1,7 @@
 """Pairwise comparison of two event records: structured fields first, text as a tie-breaker.
 
 `Scorer.score(a, b)` returns a score in 0..~1.5, or -1.0 when the pair can never be one incident
-(incompatible types, days or places too far apart without a shared full name). It depends on the two
+(incompatible types, days or places too far apart without a shared victim). It depends on the two
 records only, never on what else is stored: that is what makes linking independent of ingest order.
 """
 
@@ -99,14 +99,14 @@ class Scorer:
             return None
         return max(0, max(a.day_lo, b.day_lo) - min(a.day_hi, b.day_hi))
 
-    def date_score(self, a: EventRecord, b: EventRecord, full_name: bool) -> float:
+    def date_score(self, a: EventRecord, b: EventRecord, victim: bool) -> float:
         gap = self.date_gap(a, b)
         if gap is None:
             return self.d_unknown
         assert a.day_hi is not None and a.day_lo is not None and b.day_hi is not None and b.day_lo is not None
         wide = max(a.day_hi - a.day_lo, b.day_hi - b.day_lo) > self.max_span
         if wide:
-            return self.d_unknown if full_name else VETO
+            return self.d_unknown if victim else VETO
         if 0 < gap <= self.window and not (a.dated and b.dated):
             return self.d_unknown  # an undated event's days are a guess: missing them is no disagreement
         if gap == 0:
@@ -114,13 +114,13 @@ class Scorer:
             return float(self.d_exact if precise else self.d_imprecise)
         if gap <= self.window:
             return self.gap_score * (self.window + 1 - gap) / self.window
-        return 0.2 if full_name and gap <= self.name_window else VETO
+        return 0.2 if victim and gap <= self.name_window else VETO
 
     def place_tolerance(self, a: EventRecord, b: EventRecord) -> float:
         assert a.place_precision is not None and b.place_precision is not None
         return self.radius[a.place_precision] + self.radius[b.place_precision] + self.slack
 
-    def place_score(self, a: EventRecord, b: EventRecord, full_name: bool) -> float:
+    def place_score(self, a: EventRecord, b: EventRecord, victim: bool) -> float:
         if a.lat is None or b.lat is None or a.lon is None or b.lon is None:
             return self.p_unknown
         assert a.place_precision is not None and b.place_precision is not None
@@ -128,7 +128,7 @@ class Scorer:
         if d <= self.place_tolerance(a, b):
             coarser = max(a.place_precision, b.place_precision, key=lambda p: self.order[p])
             return float(self.agree[coarser])
-        return 0.1 if full_name else VETO
+        return 0.1 if victim else VETO
 
     def names(self, a: EventRecord, b: EventRecord) -> str | None:
         if not a.names or not b.names:
@@ -177,10 +177,14 @@ class Scorer:
             return Detail(VETO, type=ts, veto="no place: needs the same sub-type and day")
         name = self.names(a, b)
         full = name == "full"
-        ds = self.date_score(a, b, full)
+        # Only a shared victim stretches the date window and the place tolerance: a person killed is one
+        # incident wherever and whenever each report puts it, but a leader named in reports of several
+        # days' protests does not make them one protest (and a misread name would chain a whole week).
+        victim = full and self.shared_victim(a, b)
+        ds = self.date_score(a, b, victim)
         if ds < 0:
             return Detail(VETO, type=ts, name=name, veto="date")
-        ps = self.place_score(a, b, full)
+        ps = self.place_score(a, b, victim)
         if ps < 0:
             return Detail(VETO, type=ts, date=ds, name=name, veto="place")
         s = self.w_type * ts + self.w_date * ds + self.w_place * ps
@@ -203,7 +207,7 @@ class Scorer:
         if not full and not self.precise_enough(a, b):
             s = min(s, self.confirm - 0.001)  # at most a suggestion: see place.confirm_precision
         day_apart = a.dated and b.dated and bool(self.date_gap(a, b))
-        if self.gap_needs_more and day_apart and not full and toll != "agree":
+        if self.gap_needs_more and day_apart and not victim and toll != "agree":
             s = min(s, self.confirm - 0.001)  # at most a suggestion: see date.gap_confirms_only_with_...
         return Detail(round(s, 6), type=ts, date=ds, place=ps, text=text, name=name, toll=toll)
 
