@@ -1,16 +1,21 @@
 """Latency of the workbench API under 50 concurrent clients, on a store of synthetic events.
 
     python bench/web.py [--events 100000] [--clients 50] [--requests 400] [--workers 1] [--think 1.0]
+                        [--store PATH]
 
 1. Builds a temporary SQLite store (migrations as usual) and bulk-inserts `--events` synthetic events
    (no pipeline: rows straight into the tables, in batches, in one transaction per table), one document
-   per 10 events, and one service observation per 10 events for the board.
+   per 10 events, and one service observation per 10 events for the board. With `--store PATH`, the
+   store is built there once and kept; later runs with the same PATH reuse it (and its bench user).
 2. Starts the server as a separate process on loopback: `khronika serve` for one worker, or
-   `uvicorn --factory khronika.web.app:create_app --workers N` for more, and reports the worker count
-   (the processes actually serving, counted in /proc).
+   `python -m khronika.web.server --workers N` (uvicorn's workers, with TCP_NODELAY on their
+   connections, see that module) for more, and reports the worker count (the processes actually
+   serving, counted in /proc).
 3. Runs `--clients` threads, each with its own HTTP connection, that share a bounded list of
    `--requests` requests per endpoint (list, map, board, search), in random order; then stops the
-   server and prints p50/p95/p99 per endpoint. Goal: p95 < 100 ms.
+   server and prints p50/p95/p99 per endpoint, and the server's CPU time per request (user + system
+   of the server and its workers, read from /proc: compare builds by it on a busy machine, where the
+   latencies also measure the neighbours). Goal: p95 < 100 ms.
 
    Each client waits `--think` seconds (uniformly 0.5x-1.5x) between its requests, like a person
    panning a map or reading a page; `--think 0` is the saturation test (50 clients firing back to
@@ -136,6 +141,18 @@ def make_token(url: str) -> str:
         store.close()
 
 
+def reuse_token(url: str) -> str:
+    """A fresh token for the bench user of a kept store (its migrations run first, as the server's do)."""
+    from khronika.store import Store
+    from khronika.store.accounts import create_token
+
+    store = Store(url)
+    try:
+        return create_token(store, "bench", "bench")
+    finally:
+        store.close()
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -147,8 +164,8 @@ def start_server(url: str, port: int, workers: int, home: Path) -> subprocess.Po
     if workers <= 1:
         cmd = [str(Path(PY).parent / "khronika"), "serve", "--db", url, "--port", str(port)]
     else:
-        cmd = [PY, "-m", "uvicorn", "--factory", "khronika.web.app:create_app", "--host", "127.0.0.1",
-               "--port", str(port), "--workers", str(workers), "--log-level", "warning"]
+        cmd = [PY, "-m", "khronika.web.server", "--db", url, "--host", "127.0.0.1", "--port", str(port),
+               "--workers", str(workers), "--log-level", "warning"]
     return subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                             start_new_session=True)
 
@@ -185,6 +202,22 @@ def worker_count(pid: int) -> int:
         if ppid == pid and b"spawn_main" in cmd:  # uvicorn's workers (not multiprocessing's tracker)
             children += 1
     return children or 1
+
+
+def server_cpu(pid: int) -> float:
+    """CPU seconds (user + system) used so far by the server and its worker processes."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for d in Path("/proc").iterdir():
+        if not d.name.isdigit():
+            continue
+        try:
+            fields = (d / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(d.name) == pid or int(fields[1]) == pid:  # fields[1]: the parent's pid
+            total += (int(fields[11]) + int(fields[12])) / tick  # utime, stime
+    return total
 
 
 def endpoints(base: str, headers: dict[str, str]) -> dict[str, str]:
@@ -281,19 +314,24 @@ def main() -> None:
     ap.add_argument("--events", type=int, default=100_000)
     ap.add_argument("--clients", type=int, default=50)
     ap.add_argument("--requests", type=int, default=400, help="requests per endpoint")
-    ap.add_argument("--workers", type=int, default=1, help="1: khronika serve; more: uvicorn --workers")
+    ap.add_argument("--workers", type=int, default=1, help="1: khronika serve; more: khronika.web.server")
     ap.add_argument("--serial", type=int, default=30, help="requests per endpoint from one client first")
     ap.add_argument("--think", type=float, default=1.0, help="seconds each client waits between requests")
+    ap.add_argument("--store", type=Path, help="SQLite file to build once and reuse (kept after the run)")
     args = ap.parse_args()
 
     tmp = Path(tempfile.mkdtemp(prefix="khronika-bench-web-"))
-    url = f"sqlite:///{tmp / 'bench.db'}"
+    db = args.store.resolve() if args.store else tmp / "bench.db"
+    url = f"sqlite:///{db}"
     os.environ["KHRONIKA_HOME"] = str(tmp / "home")
     t0 = time.perf_counter()
-    build_store(url, args.events)
-    token = make_token(url)
+    reuse = db.exists()
+    if not reuse:
+        build_store(url, args.events)
+    token = reuse_token(url) if reuse else make_token(url)
     print(f"store: {args.events} events, {max(1, args.events // 10)} documents, "
-          f"{(args.events + 9) // 10} observations, built in {time.perf_counter() - t0:.1f} s")
+          f"{(args.events + 9) // 10} observations, {'reused' if reuse else 'built'} in "
+          f"{time.perf_counter() - t0:.1f} s ({db})")
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     proc = start_server(url, port, args.workers, tmp / "home")
@@ -307,14 +345,14 @@ def main() -> None:
         rng.shuffle(work)
         # Service time first: one client, no queue (the concurrent numbers add the queue to it).
         serial, _ = run_clients(base, headers, work[: args.serial * len(routes)], 1)
-        t1 = time.perf_counter()
+        t1, cpu1 = time.perf_counter(), server_cpu(proc.pid)
         times, errors = run_clients(base, headers, work, args.clients, args.think)
-        wall = time.perf_counter() - t1
+        wall, cpu = time.perf_counter() - t1, server_cpu(proc.pid) - cpu1
     finally:
         stop(proc)
         shutil.rmtree(tmp, ignore_errors=True)
     print(f"{len(work)} requests by {args.clients} clients (think {args.think:g} s) in {wall:.1f} s "
-          f"({len(work) / wall:.0f} req/s)")
+          f"({len(work) / wall:.0f} req/s); server CPU {cpu:.1f} s, {cpu / len(work) * 1000:.1f} ms/request")
     print(f"{'endpoint':<8} {'route':<16} {'n':>5} {'err':>4} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8}"
           f"   {'1 client p50/p95':>16}")
     for kind, path in routes.items():

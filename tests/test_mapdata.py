@@ -270,3 +270,98 @@ def test_coarser_clusters_merge_from_finer_ones() -> None:
         assert [c.bounds for c in got] == [pytest.approx(c.bounds) for c in want]
     with pytest.raises(ValueError):
         mapdata.merge(fine, 5, 12)
+
+
+# -- the cached grid: the same clusters as the database and the Python rule, cheaper -------------------
+
+# Scattered points over Almaty and Kazakhstan (fixed seed), some of them sharing cells at fine zooms.
+SPREAD = [(43.25 + ((i * 37) % 101 - 50) * 0.0011, 76.93 + ((i * 53) % 97 - 48) * 0.0013) for i in range(300)]
+SPREAD += [(41.0 + (i * 0.173) % 14, 50.0 + (i * 0.311) % 37) for i in range(60)]
+
+
+def _same(got: Sequence[mapdata.Cluster], want: Sequence[mapdata.Cluster]) -> None:
+    assert [(c.cell, c.n) for c in got] == [(c.cell, c.n) for c in want]
+    assert [c.lat for c in got] == pytest.approx([c.lat for c in want])
+    assert [c.lon for c in got] == pytest.approx([c.lon for c in want])
+    assert [c.bounds for c in got] == [pytest.approx(c.bounds) for c in want]
+
+
+def test_grid_of_points_follows_the_python_rule() -> None:
+    import numpy as np
+
+    lat, lon = np.array([p[0] for p in SPREAD]), np.array([p[1] for p in SPREAD])
+    fine = mapdata.Grid.of_points(lat, lon, mapdata.FINE_ZOOM)
+    for zoom in (4, 9, 12, 13, 15):
+        _same(fine.coarser(zoom).clusters(), mapdata.grid_cluster(SPREAD, zoom))
+
+
+def test_grid_cut_to_a_box_keeps_the_clusters_centred_in_it() -> None:
+    import numpy as np
+
+    fine = mapdata.Grid.of_points(np.array([p[0] for p in SPREAD]), np.array([p[1] for p in SPREAD]),
+                                  mapdata.FINE_ZOOM)
+    boxes = [BBox(43.2, 76.88, 43.27, 76.95), BBox(43.24, 76.9, 43.26, 76.96), BBox(40, 49, 56, 88)]
+    shown = 0
+    for box in boxes:
+        for zoom in (6, 11, 14):
+            want = [c for c in mapdata.grid_cluster(SPREAD, zoom)
+                    if box.south <= c.lat <= box.north and box.west <= c.lon <= box.east]
+            _same(fine.around(box, zoom).coarser(zoom).clusters(box), want)
+            shown += len(want)
+    assert shown > 100  # the cases show clusters, or they test nothing
+
+
+def test_cached_map_equals_the_database_clusters(filled: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from khronika.web.pagekit import read
+
+    monkeypatch.setattr(mapdata, "MAX_MARKERS", 2)  # so a street-level box of three events clusters
+    queries = [MapQuery(zoom=5), MapQuery(zoom=11, bbox=BBox(43.0, 76.0, 44.0, 78.0)),
+               MapQuery(zoom=11, since="2022-01-06"), MapQuery(zoom=14, bbox=BBox(43.2, 76.9, 43.3, 77.0)),
+               MapQuery(zoom=14, types=("Protests",), bbox=BBox(43.2, 76.9, 43.4, 77.0))]
+    with read(filled) as conn:
+        for q in queries:
+            cached = mapdata.map_view(conn, q, mapdata.VersionedCache())
+            direct = mapdata.map_view(conn, q, None)
+            assert cached["mode"] == direct["mode"] == "clusters", q
+            assert cached["total"] == direct["total"] and cached["cell_degrees"] == direct["cell_degrees"], q
+            got, want = cached["clusters"], direct["clusters"]
+            assert [c["n"] for c in got] == [c["n"] for c in want], q
+            for key in ("lat", "lon", "bounds"):  # sums in another order: equal to rounding
+                assert [c[key] for c in got] == [pytest.approx(c[key]) for c in want], q
+    pts = [(p[0], p[1]) for p in POINTS]
+    street = [c.n for c in mapdata.grid_cluster(pts, 14) if 43.2 <= c.lat <= 43.3 and 76.9 <= c.lon <= 77.0]
+    with read(filled) as conn:
+        view = mapdata.map_view(conn, queries[3], mapdata.VersionedCache())
+    assert [c["n"] for c in view["clusters"]] == street and view["total"] == 3
+
+
+def test_a_missing_view_is_computed_once_while_others_wait() -> None:
+    import threading
+    import time
+
+    cache = mapdata.VersionedCache()
+    calls: list[int] = []
+    second_asking, release = threading.Event(), threading.Event()
+
+    def compute() -> int:
+        calls.append(1)
+        second_asking.wait(10)
+        time.sleep(0.05)  # lets the second thread reach the cache (a handshake, not a timing assertion)
+        release.wait(10)
+        return 42
+
+    got: list[int] = []
+    first = threading.Thread(target=lambda: got.append(cache.get("k", ("db", 1), compute)))
+    first.start()
+
+    def ask() -> None:
+        second_asking.set()
+        got.append(cache.get("k", ("db", 1), compute))
+
+    second = threading.Thread(target=ask)
+    second.start()
+    release.set()
+    first.join(10)
+    second.join(10)
+    assert got == [42, 42] and len(calls) == 1
+    assert cache.get("k", ("db", 2), lambda: 7) == 7  # a new version computes again

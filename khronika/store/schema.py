@@ -261,3 +261,7 @@ from . import tables_accounts, tables_channels, tables_review  # noqa: E402, F40
 sa.Index("ix_events_map", events.c.lat, events.c.lon, events.c.date, events.c.type, events.c.evidence,
          events.c.run_id)
 sa.Index("ix_runs_superseded_by", runs.c.superseded_by)
+# Migration 0008: the document list's newest-first page, and the superseded runs alone (khronika/web).
+sa.Index("ix_documents_newest", documents.c.created_at.desc(), documents.c.id)
+sa.Index("ix_runs_superseded", runs.c.id, sqlite_where=runs.c.superseded_by.is_not(None),
+         postgresql_where=runs.c.superseded_by.is_not(None))

@@ -7,6 +7,11 @@ The map never ships every event to the browser. Below `MARKER_ZOOM` (or when a b
 
 Cells are counted from (-90, -180), so cell numbers are never negative: SQLite's CAST truncates toward
 zero, which for non-negative numbers is the floor PostgreSQL computes with floor().
+
+Serving a pan or a zoom must not read every event: the located events matching a set of filters are
+read once per data version and grouped at `FINE_ZOOM` into a `Grid`, and each request merges the cells
+of that grid near its box up to its zoom (the grid is a quadtree), with numpy. Only a zoomed-in box,
+which may hold few enough events for markers, asks the database, and then by the (lat, lon) index.
 """
 
 from __future__ import annotations
@@ -17,16 +22,18 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from itertools import chain
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import numpy as np
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from ..store.schema import audit, events, link_events, metadata, runs
 
 MARKER_ZOOM = 13  # from this zoom on, individual markers (a city block is a few hundred pixels)
-BASE_ZOOM = MARKER_ZOOM - 1  # clusters are computed at this zoom and merged for coarser ones
+FINE_ZOOM = 15  # the whole store is clustered at this zoom, and coarser zooms merge its cells
 MAX_MARKERS = 800  # more than this in the box: clusters anyway (no screen shows more usefully)
 CELL_PX = 64  # cluster cell edge in screen pixels
 TILE_PX = 256
@@ -157,10 +164,14 @@ def _filters(q: MapQuery, state: sa.ColumnElement[Any], *, located: bool) -> lis
         where.append(e.type.in_(q.types))
     if q.evidence:
         where.append(e.evidence.in_(q.evidence))
+    # With a box, the days are compared as an expression (date || ''), which no index serves: SQLite
+    # keeps no statistics and would otherwise walk ix_events_date over every event of those days and
+    # read each row, instead of the box's band of ix_events_map, which holds the date too.
+    day = e.date.concat("") if q.bbox is not None else e.date
     if q.since:
-        where.append(e.date >= q.since[:10])
+        where.append(day >= q.since[:10])
     if q.until:
-        where.append(e.date <= q.until[:10])
+        where.append(day <= q.until[:10])
     if q.bbox is not None:
         b = q.bbox
         where += [e.lat.between(b.south, b.north), e.lon.between(b.west, b.east)]
@@ -182,7 +193,9 @@ def count_events(conn: Connection, q: MapQuery, at_most: int | None = None) -> i
     if at_most is None:
         stmt = sa.select(sa.func.count()).select_from(src).where(*_filters(q, state, located=True))
     else:
-        some = sa.select(events.c.id).select_from(src).where(*_filters(q, state, located=True)).limit(at_most)
+        # run_id, not id: ix_events_map holds it, so the count reads the index alone
+        some = sa.select(events.c.run_id).select_from(src).where(*_filters(q, state, located=True))
+        some = some.limit(at_most)
         stmt = sa.select(sa.func.count()).select_from(some.subquery())
     return int(conn.execute(stmt).scalar() or 0)
 
@@ -249,27 +262,41 @@ def data_version(conn: Connection) -> tuple[Any, ...]:
 
 
 class VersionedCache:
-    """A small LRU of computed views, each valid for one data version (thread-safe)."""
+    """A small LRU of computed views, each valid for one data version (thread-safe). A view missing at a
+    version is computed by one thread while the others asking for it wait: after a write, every client's
+    next request misses at once, and 50 copies of one scan would queue behind each other."""
 
     def __init__(self, size: int = 256) -> None:
         self.size = size
         self._items: OrderedDict[Hashable, tuple[Hashable, Any]] = OrderedDict()
+        self._pending: dict[Hashable, threading.Event] = {}
         self._lock = threading.Lock()
 
     def get(self, key: Hashable, version: tuple[Any, ...], compute: Callable[[], Any]) -> Any:
         """The value for `key` at `version` (whose first item names the database), computed if needed."""
         key = (version[0], key)
-        with self._lock:
-            hit = self._items.get(key)
-            if hit is not None and hit[0] == version:
+        while True:
+            with self._lock:
+                hit = self._items.get(key)
+                if hit is not None and hit[0] == version:
+                    self._items.move_to_end(key)
+                    return hit[1]
+                busy = self._pending.get((key, version))
+                if busy is None:
+                    done = self._pending[(key, version)] = threading.Event()
+                    break
+            busy.wait()  # then look again: computed (or failed, and this thread tries)
+        try:
+            value = compute()  # outside the lock: other views are served meanwhile
+            with self._lock:
+                self._items[key] = (version, value)
                 self._items.move_to_end(key)
-                return hit[1]
-        value = compute()  # outside the lock: two threads may compute the same view once each
-        with self._lock:
-            self._items[key] = (version, value)
-            self._items.move_to_end(key)
-            while len(self._items) > self.size:
-                self._items.popitem(last=False)
+                while len(self._items) > self.size:
+                    self._items.popitem(last=False)
+        finally:
+            with self._lock:
+                del self._pending[(key, version)]
+            done.set()
         return value
 
     def clear(self) -> None:
@@ -278,28 +305,96 @@ class VersionedCache:
 
 
 CACHE = VersionedCache()
+GRIDS = VersionedCache(size=32)  # one fine Grid per set of filters: up to a few MB each at 100k events
 
 
-def merge(cs: Iterable[Cluster], from_zoom: int, to_zoom: int) -> list[Cluster]:
-    """Clusters of a coarser zoom from those of a finer one: the grid is a quadtree (each cell is 2x2
-    cells of the next zoom, counted from the same corner), so no event needs to be read again."""
-    shift = from_zoom - to_zoom
-    if shift < 0:
+class Grid:
+    """Clusters of one zoom as numpy columns, sorted by cell (row, then column). Counts and coordinate
+    sums add up and bounds take min/max when cells merge into their parents of a coarser zoom."""
+
+    def __init__(self, zoom: int, cols: dict[str, np.ndarray]) -> None:
+        self.zoom = zoom
+        self.c = cols  # gy, gx (int64); n, slat, slon (sums); s, w, n_, e (bounds of the members)
+
+    @classmethod
+    def of(cls, cs: Sequence[Cluster], zoom: int) -> Grid:
+        n = np.array([c.n for c in cs], dtype=np.float64)
+        bounds = np.array([c.bounds or [c.lat, c.lon, c.lat, c.lon] for c in cs],
+                          dtype=np.float64).reshape(-1, 4)
+        gy = np.array([c.cell[0] for c in cs], dtype=np.int64)
+        gx = np.array([c.cell[1] for c in cs], dtype=np.int64)
+        lat = np.array([c.lat for c in cs], dtype=np.float64)
+        lon = np.array([c.lon for c in cs], dtype=np.float64)
+        return cls._grouped(zoom, gy, gx, {"n": n, "slat": lat * n, "slon": lon * n, "s": bounds[:, 0],
+                                           "w": bounds[:, 1], "n_": bounds[:, 2], "e": bounds[:, 3]})
+
+    @classmethod
+    def of_points(cls, lat: np.ndarray, lon: np.ndarray, zoom: int) -> Grid:
+        """The clusters of these points: `grid_cluster`'s rule, on arrays."""
+        size = cell_degrees(zoom)
+        gy = np.floor((lat + 90.0) / size).astype(np.int64)
+        gx = np.floor((lon + 180.0) / size).astype(np.int64)
+        return cls._grouped(zoom, gy, gx, {"n": np.ones(len(lat)), "slat": lat, "slon": lon, "s": lat,
+                                           "w": lon, "n_": lat, "e": lon})
+
+    @classmethod
+    def _grouped(cls, zoom: int, gy: np.ndarray, gx: np.ndarray, cols: dict[str, np.ndarray]) -> Grid:
+        """One cluster per distinct (gy, gx), sorted: counts and sums add, bounds take min / max."""
+        uniq, inv = np.unique((gy << 32) | gx, return_inverse=True)  # cell numbers stay below 2**32
+        m = len(uniq)
+        out = {"gy": uniq >> 32, "gx": uniq & 0xFFFFFFFF}
+        for col in ("n", "slat", "slon"):
+            out[col] = np.bincount(inv, weights=cols[col], minlength=m)
+        for col, fill, ufunc in (("s", np.inf, np.minimum), ("w", np.inf, np.minimum),
+                                 ("n_", -np.inf, np.maximum), ("e", -np.inf, np.maximum)):
+            out[col] = np.full(m, fill)
+            ufunc.at(out[col], inv, cols[col])
+        return cls(zoom, out)
+
+    def __len__(self) -> int:
+        return len(self.c["gy"])
+
+    def coarser(self, zoom: int) -> Grid:
+        """The clusters of a coarser zoom: each cell is 2x2 cells of the next zoom, counted from the
+        same corner, so a parent's cell number is the child's shifted right."""
+        shift = self.zoom - zoom
+        if shift < 0:
+            raise ValueError("merge goes from a finer zoom to a coarser one")
+        if shift == 0:
+            return self
+        return self._grouped(zoom, self.c["gy"] >> shift, self.c["gx"] >> shift, self.c)
+
+    def around(self, box: BBox, zoom: int) -> Grid:
+        """The cells whose parent cell at `zoom` meets the box (a row or column more on each side, against
+        rounding): every cluster of that zoom centred in the box is made only of these."""
+        size = cell_degrees(zoom)
+        shift = self.zoom - zoom
+        r0, c0 = cell_of(box.south, box.west, size)
+        r1, c1 = cell_of(box.north, box.east, size)
+        gy, gx = self.c["gy"], self.c["gx"]
+        lo, hi = np.searchsorted(gy, [(r0 - 1) << shift, (r1 + 2) << shift])  # rows are sorted
+        parent_col = gx[lo:hi] >> shift
+        keep = np.flatnonzero((parent_col >= c0 - 1) & (parent_col <= c1 + 1)) + lo
+        return Grid(self.zoom, {k: v[keep] for k, v in self.c.items()})
+
+    def clusters(self, box: BBox | None = None) -> list[Cluster]:
+        """The clusters, in cell order; with a box, those centred in it."""
+        c = self.c
+        lat, lon = c["slat"] / c["n"], c["slon"] / c["n"]
+        idx = np.arange(len(self))
+        if box is not None:
+            idx = np.flatnonzero((lat >= box.south) & (lat <= box.north) & (lon >= box.west)
+                                 & (lon <= box.east))
+        return [Cluster(int(c["n"][i]), float(lat[i]), float(lon[i]), (int(c["gy"][i]), int(c["gx"][i])),
+                        [float(c["s"][i]), float(c["w"][i]), float(c["n_"][i]), float(c["e"][i])])
+                for i in idx.tolist()]
+
+
+def merge(cs: Sequence[Cluster], from_zoom: int, to_zoom: int) -> list[Cluster]:
+    """Clusters of a coarser zoom from those of a finer one: no event needs to be read again."""
+    if from_zoom < to_zoom:
         raise ValueError("merge goes from a finer zoom to a coarser one")
-    acc: dict[tuple[int, int], list[float]] = {}
-    for c in cs:
-        key = (c.cell[0] >> shift, c.cell[1] >> shift)
-        a = acc.get(key)
-        s, w, n, e = c.bounds or [c.lat, c.lon, c.lat, c.lon]
-        if a is None:
-            acc[key] = [c.n, c.lat * c.n, c.lon * c.n, s, w, n, e]
-        else:
-            a[0] += c.n
-            a[1] += c.lat * c.n
-            a[2] += c.lon * c.n
-            a[3], a[4], a[5], a[6] = min(a[3], s), min(a[4], w), max(a[5], n), max(a[6], e)
-    return [Cluster(int(a[0]), a[1] / a[0], a[2] / a[0], key, [a[3], a[4], a[5], a[6]])
-            for key, a in sorted(acc.items())]
+    return Grid.of(cs, from_zoom).coarser(to_zoom).clusters()
 
 
 def _in_box(c: Cluster, b: BBox | None) -> bool:
@@ -325,34 +420,51 @@ def review_status(conn: Connection, item_ids: Sequence[str]) -> dict[str, str]:
     return out
 
 
-def map_view(conn: Connection, q: MapQuery, cache: VersionedCache | None = CACHE) -> dict[str, Any]:
+def map_view(conn: Connection, q: MapQuery, cache: VersionedCache | None = GRIDS) -> dict[str, Any]:
     """What the map shows for this query: {"mode": "clusters"|"markers", "total", "clusters"|"markers"}.
 
-    Below MARKER_ZOOM the clusters of the whole store at that zoom and with those filters are computed
-    once per data version and cut to the box (a cluster shows when its centre is in the box), so
-    panning costs no scan. Zoomed in, the box is small and the database answers directly.
+    Markers when zoomed in (MARKER_ZOOM on) and the box holds at most MAX_MARKERS events. Otherwise
+    clusters of the whole store at that zoom and with those filters, those centred in the box: from
+    the cached `Grid` (one scan per filters and data version), so panning and zooming cost no scan;
+    without a cache, or zoomed in past FINE_ZOOM, the database clusters the box itself.
     """
-    if q.zoom < MARKER_ZOOM:
-        whole = replace(q, bbox=None)
-        if cache is None:
-            cs = clusters(conn, whole)
-        else:  # one scan per set of filters, at the finest cluster zoom; coarser zooms merge its cells
-            version = data_version(conn)
-            base_q = replace(whole, zoom=BASE_ZOOM)
-            base = cache.get(("clusters", base_q), version, lambda: clusters(conn, base_q))
-            cs = base if q.zoom == BASE_ZOOM else cache.get(
-                ("clusters", whole), version, lambda: merge(base, BASE_ZOOM, q.zoom))
-        shown = [c for c in cs if _in_box(c, q.bbox)]
-        return _cluster_view(q, shown, sum(c.n for c in shown))
-    if count_events(conn, q, at_most=MAX_MARKERS + 1) > MAX_MARKERS:
-        cs = clusters(conn, q)
-        return _cluster_view(q, cs, sum(c.n for c in cs))
+    if q.zoom >= MARKER_ZOOM:
+        if count_events(conn, q, at_most=MAX_MARKERS + 1) <= MAX_MARKERS:
+            return _marker_view(conn, q)
+        if cache is None or q.zoom > FINE_ZOOM:
+            cs = clusters(conn, q)
+            return _cluster_view(q, cs, sum(c.n for c in cs))
+    if cache is None:
+        cs = [c for c in clusters(conn, replace(q, bbox=None)) if _in_box(c, q.bbox)]
+    else:
+        cs = _grid_clusters(conn, q, cache)
+    return _cluster_view(q, cs, sum(c.n for c in cs))
+
+
+def _grid_clusters(conn: Connection, q: MapQuery, cache: VersionedCache) -> list[Cluster]:
+    fine_q = replace(q, bbox=None, zoom=FINE_ZOOM)
+    fine: Grid = cache.get(("grid", fine_q), data_version(conn), lambda: fine_grid(conn, fine_q))
+    part = fine if q.bbox is None else fine.around(q.bbox, q.zoom)
+    return part.coarser(q.zoom).clusters(q.bbox)
+
+
+def fine_grid(conn: Connection, q: MapQuery) -> Grid:
+    """The located events matching `q` (its box and zoom aside), clustered at FINE_ZOOM. The points
+    come over as two floats each, straight into numpy, and are grouped there: cheaper than the
+    database's GROUP BY, which sorts every event into a temporary b-tree."""
+    q = replace(q, bbox=None)
+    src, _inc, state = _event_source(False, bool(q.verification))
+    stmt = sa.select(events.c.lat, events.c.lon).select_from(src).where(*_filters(q, state, located=True))
+    pts = np.fromiter(chain.from_iterable(conn.execute(stmt)), dtype=np.float64).reshape(-1, 2)
+    return Grid.of_points(pts[:, 0], pts[:, 1], FINE_ZOOM)
+
+
+def _marker_view(conn: Connection, q: MapQuery) -> dict[str, Any]:
     rows = markers(conn, q)
-    total = len(rows)
     reviewed = review_status(conn, [m["id"] for m in rows])
     for m in rows:
         m["status"] = reviewed.get(m["id"], "unreviewed")  # "status": the redaction policy keeps it
-    return {"mode": "markers", "total": total, "markers": rows}
+    return {"mode": "markers", "total": len(rows), "markers": rows}
 
 
 def _cluster_view(q: MapQuery, cs: list[Cluster], total: int) -> dict[str, Any]:

@@ -8,6 +8,8 @@ from typing import Any
 
 import sqlalchemy as sa
 from fastapi import APIRouter, Depends, File, Form, HTTPException, UploadFile, status
+from fastapi.responses import JSONResponse
+from sqlalchemy.engine import Connection
 
 from ...errors import InputError
 from ...pipeline import Pipeline
@@ -15,6 +17,7 @@ from ...store import Store
 from ...store import reviews as rv
 from ...store.schema import documents, events, items, runs
 from ...store.tables_review import reviews
+from .. import mapdata
 from ..deps import get_store
 from ..pagekit import Redactor, read
 from ..reader import marks_from_items, segments
@@ -63,69 +66,88 @@ def ingest_text(
 # -- reads --------------------------------------------------------------------------------------------
 
 
-def _current() -> sa.Select[tuple[str]]:
-    return sa.select(runs.c.id).where(runs.c.superseded_by.is_(None))
+def _current_runs(conn: Connection, ids: list[str]) -> dict[str, str]:
+    """run id -> document id, for the current run of each of these documents. Every run of the
+    documents is read by doc_id and the superseded ones dropped here: a document has few runs, while
+    "superseded_by IS NULL" in SQL lets SQLite walk ix_runs_superseded_by over every current run."""
+    q = sa.select(runs.c.id, runs.c.doc_id, runs.c.superseded_by).where(runs.c.doc_id.in_(ids))
+    return {str(r.id): str(r.doc_id) for r in conn.execute(q) if r.superseded_by is None}
 
 
-def _counts(store: Store, ids: list[str]) -> dict[str, dict[str, int]]:
-    """Per document: events, reviewable items and reviewed items of its current run."""
+def _counts(conn: Connection, ids: list[str]) -> dict[str, dict[str, int]]:
+    """Per document: events, reviewable items and reviewed items of its current run. Counted by run id
+    (the leading column of the events' and items' keys), for the documents of the page only."""
     out = {i: {"n_events": 0, "n_items": 0, "n_reviewed": 0} for i in ids}
     if not ids:
         return out
-    cur = _current()
+    run_doc = _current_runs(conn, ids)
+    cur = list(run_doc)
+    if not cur:
+        return out
     queries = {
-        "n_events": sa.select(events.c.doc_id, sa.func.count())
-        .where(events.c.doc_id.in_(ids), events.c.run_id.in_(cur)).group_by(events.c.doc_id),
-        "n_items": sa.select(items.c.doc_id, sa.func.count())
-        .where(items.c.doc_id.in_(ids), items.c.run_id.in_(cur), items.c.kind.in_(rv.REVIEW_KINDS))
-        .group_by(items.c.doc_id),
-        "n_reviewed": sa.select(reviews.c.doc_id, sa.func.count(sa.distinct(reviews.c.item_id)))
+        "n_events": sa.select(events.c.run_id, sa.func.count())
+        .where(events.c.run_id.in_(cur)).group_by(events.c.run_id),
+        "n_items": sa.select(items.c.run_id, sa.func.count())
+        .where(items.c.run_id.in_(cur), items.c.kind.in_(rv.REVIEW_KINDS)).group_by(items.c.run_id),
+        "n_reviewed": sa.select(reviews.c.run_id, sa.func.count(sa.distinct(reviews.c.item_id)))
         .where(reviews.c.doc_id.in_(ids), reviews.c.run_id.in_(cur), reviews.c.stale == 0)
-        .group_by(reviews.c.doc_id),
+        .group_by(reviews.c.run_id),
     }
-    with read(store) as conn:
-        for key, q in queries.items():
-            for doc_id, n in conn.execute(q):
-                out[doc_id][key] = int(n)
+    for key, q in queries.items():
+        for run_id, n in conn.execute(q):
+            out[run_doc[str(run_id)]][key] = int(n)
     return out
 
 
-def _meta_rows(store: Store, ids: list[str] | None, limit: int, offset: int) -> list[dict[str, Any]]:
+def _meta_rows(conn: Connection, ids: list[str] | None, limit: int, offset: int) -> list[dict[str, Any]]:
     d = documents
     cols = (d.c.id, d.c.title, d.c.lang, d.c.published, d.c.source, d.c.channel, d.c.created_at)
     q = sa.select(*cols)
     if ids is not None:
         q = q.where(d.c.id.in_(ids))
-    else:
+    else:  # ix_documents_newest (migration 0008) holds this order: the page is read, not sorted
         q = q.order_by(d.c.created_at.desc(), d.c.id).limit(limit).offset(offset)
-    with read(store) as conn:
-        return [dict(r._mapping) for r in conn.execute(q)]
+    return [dict(r._mapping) for r in conn.execute(q)]
 
 
 def list_documents(
     store: Store, red: Redactor, q: str = "", limit: int = 50, offset: int = 0
 ) -> dict[str, Any]:
     """Newest first, or search hits best first (with a snippet, hits in [brackets])."""
-    hits: list[dict[str, Any]] | None = None
-    if q.strip():
-        hits = store.search(q, limit=limit)
-        meta = {r["id"]: r for r in _meta_rows(store, [h["doc_id"] for h in hits], limit, 0)}
-        rows = [
-            {**meta[h["doc_id"]], "snippet": h["snippet"], "rank": h["rank"]}
-            for h in hits
-            if h["doc_id"] in meta
-        ]
-    else:
-        rows = _meta_rows(store, None, limit, offset)
-    counts = _counts(store, [r["id"] for r in rows])
+    with read(store) as conn:
+        # Read before the data it guards, so a write landing in between is never cached as newer.
+        version = mapdata.data_version(conn)
+        if q.strip():
+            hits = _search(store, q, limit, version)
+            meta = {r["id"]: r for r in _meta_rows(conn, [h["doc_id"] for h in hits], limit, 0)}
+            rows = [
+                {**meta[h["doc_id"]], "snippet": h["snippet"], "rank": h["rank"]}
+                for h in hits
+                if h["doc_id"] in meta
+            ]
+        else:
+            rows = _meta_rows(conn, None, limit, offset)
+        counts = _counts(conn, [r["id"] for r in rows])
+        total: int = mapdata.CACHE.get(("documents_total",), version, lambda: _total(conn))
     out = []
     for r in rows:
         c = counts[r["id"]]
         row = {**r, **c, "n_unreviewed": c["n_items"] - c["n_reviewed"]}
         out.append(red.record("document", row))
-    with read(store) as conn:
-        total = int(conn.execute(sa.select(sa.func.count()).select_from(documents)).scalar() or 0)
     return {"query": q, "total": total, "documents": out}
+
+
+def _search(store: Store, q: str, limit: int, version: tuple[Any, ...]) -> list[dict[str, Any]]:
+    """store.search, kept per data version: ranking ranks every document holding the words (FTS5's bm25,
+    PostgreSQL's ts_rank), which for a common word is most of the store, and only a write (every
+    document is saved with its audit entry, which moves the version) changes the answer."""
+    hits: list[dict[str, Any]] = mapdata.CACHE.get(("search", q.strip(), limit), version,
+                                                   lambda: store.search(q, limit=limit))
+    return [dict(h) for h in hits]  # copies: the cached rows are shared between requests
+
+
+def _total(conn: Connection) -> int:
+    return int(conn.execute(sa.select(sa.func.count()).select_from(documents)).scalar() or 0)
 
 
 def _item_rows(store: Store, doc_id: str) -> list[dict[str, Any]]:
@@ -211,13 +233,14 @@ def _redact_item(red: Redactor, policy: Any, doc_id: str, e: dict[str, Any]) -> 
 # -- API ----------------------------------------------------------------------------------------------
 
 
-@router.get("/api/documents")
+@router.get("/api/documents", response_class=JSONResponse)
 def api_documents(
     q: str = "", limit: int = 50, offset: int = 0,
     principal: Principal = Depends(require("viewer")), store: Store = Depends(get_store),
-) -> dict[str, Any]:
+) -> JSONResponse:
     """Documents, newest first; with `q`, full-text search hits best first (SQLite FTS5 / PostgreSQL)."""
-    return list_documents(store, Redactor(principal, store), q, max(1, min(limit, 200)), max(0, offset))
+    out = list_documents(store, Redactor(principal, store), q, max(1, min(limit, 200)), max(0, offset))
+    return JSONResponse(out)  # plain JSON values already: skip FastAPI's generic encoder
 
 
 @router.get("/api/documents/{doc_id}")
