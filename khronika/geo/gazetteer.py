@@ -28,7 +28,7 @@ from khronika.paths import data_home
 
 from ..errors import InputError
 
-VERSION = "5"
+VERSION = "10"
 PRECISIONS = ("point", "street", "district", "city", "region", "country")
 LOCAL_FIELDS = ("id", "name", "aliases", "generic", "lat", "lon", "precision", "country", "admin1",
                 "population", "source", "area")
@@ -63,6 +63,27 @@ def normalize(s: str) -> str:
     s = unicodedata.normalize("NFKD", s)
     s = "".join(c for c in s if not unicodedata.combining(c)).lower()
     return _SPACES.sub(" ", _PUNCT.sub(" ", s)).strip()
+
+
+# Leading words that news copy abbreviates: "Mt. Pleasant" is Mount Pleasant, "Ft. Worth" Fort Worth.
+_LEAD_ABBREV = {"mount": "mt", "mt": "mount", "fort": "ft", "ft": "fort"}
+
+
+def abbreviated(key: str) -> tuple[str, ...]:
+    """A normalised name and its other spelling of a leading Mount or Fort, if it has one. ("St." is
+    left alone: "St. Patrick" in a text is the saint far more often than a town named after him.)"""
+    head, sep, rest = key.partition(" ")
+    alt = _LEAD_ABBREV.get(head)
+    return (key, alt + sep + rest) if alt and rest else (key,)
+
+
+_COUNTY_WORDS = re.compile(r"^(.+?) (?:County|Parish)$")
+
+
+def bare_county(name: str) -> list[str]:
+    """ "Douglas" for Douglas County: local news drops the word once the county is clear."""
+    m = _COUNTY_WORDS.match(name)
+    return [m.group(1)] if m else []
 
 
 _DOUBLED = re.compile(r"(.)\1+")
@@ -134,11 +155,12 @@ class _WorldBuilder:
         self.rows: list[Row] = []
         self.index: dict[str, list[int]] = {}
         self.tz_country: dict[str, str] = {}
+        self._bare: list[tuple[int, str]] = []  # (county row, its name without "County")
 
     def add(self, row: Row, names: Iterable[str]) -> None:
         i = len(self.rows)
         self.rows.append(row)
-        for n in dict.fromkeys(normalize(x) for x in names):
+        for n in dict.fromkeys(k for x in names for k in abbreviated(normalize(x))):
             if n:
                 self.index.setdefault(n, []).append(i)
 
@@ -146,6 +168,12 @@ class _WorldBuilder:
         adm1_name = self._countries_and_regions()
         self._macro_regions()
         self._cities(adm1_name)
+        # "Douglas" for Douglas County, but only where the bare name is a place already: it adds a
+        # reading, not a new word to look for (every "Carter" and "Ford" would become a toponym)
+        for i, bare in self._bare:
+            key = normalize(bare)
+            if key in self.index:
+                self.index[key].append(i)
         order = {"country": 4, "region": 3, "admin1": 3, "capital": 2, "city": 2, "admin2": 1, "admin3": 0,
                  "local": 2}
 
@@ -191,6 +219,7 @@ class _WorldBuilder:
             row = (f"admin2:{cc}:{r['admin1']}:{name}", name, float(r["lat"]), float(r["lon"]), prec, cc,
                    r["admin1"], 0, r["source"], "admin2", tuple(aliases), "")
             self.add(row, [name, *aliases])
+            self._bare.extend((len(self.rows) - 1, b) for b in bare_county(name))
         for r in _read_csv("admin3.csv"):  # upazilas and the like, where a reference lists them
             cc, name = r["country"], r["name"]
             row = (f"admin3:{cc}:{r['admin2']}:{name}", name, float(r["lat"]), float(r["lon"]), "district",

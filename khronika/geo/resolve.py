@@ -6,8 +6,22 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 
-from .gazetteer import R_ADM1, R_AREA, R_CC, R_KIND, R_LAT, R_LON, R_NAME, R_POP, Gazetteer, Row, normalize
+from .gazetteer import (
+    R_ADM1,
+    R_AREA,
+    R_CC,
+    R_KIND,
+    R_LAT,
+    R_LON,
+    R_NAME,
+    R_POP,
+    Gazetteer,
+    Row,
+    bare_county,
+    normalize,
+)
 from .toponyms import Mention
 
 MAX_CANDS = 40
@@ -24,11 +38,25 @@ COUNTRY_NAMESAKE_POP = 5000  # a smaller town named like a country is not what i
 NAMESAKE_TOWN_POP = 20_000  # a region's name that a town this big bears too ("Alexandria") sets no focus
 UNIT_NEAR_KM = 60.0  # a bare sub-district name must lie this close to another place of the text
 W_SUPPORT = 0.4  # per other name of the text (up to 3) that could lie in the candidate's region
+CLOSE_KM = 40.0  # another name of the text that could lie this close backs a reading (county and seat)
+W_CLOSE = 0.6  # per such name, up to MAX_CLOSE of them
+W_CLOSE_COUNTY = 1.2  # ... when one of the two is a county: a town lying in the county the text names
+MAX_CLOSE = 2
+CLOSE_POP_SHARE = 0.1  # a town backs its neighbours only if it has this share of its name's largest's people
+# Grid cell for the closeness look-up. 3x3 cells reach CLOSE_KM every way up to about 40 degrees of
+# latitude; farther north a pair at the east-west edge of reach may be missed, which only costs a bonus.
+_CELL_DEG = 0.5
+_POINTS = frozenset({"city", "capital", "admin2", "admin3", "local"})
+_COUNTY = frozenset({"admin2", "admin3"})
+_QUALIFIER_KINDS = frozenset({"admin1", "admin2", "admin3", "region", "country"})
 _SETTLEMENT = frozenset({"city", "capital", "local"})
 _UNIT = frozenset({"admin1", "admin2", "admin3", "region"})
 _STRONG_KINDS = frozenset({"country", "admin1", "region", "capital", "local"})
 _KIND_BONUS = {"country": 1.6, "region": 1.3, "admin1": 1.3, "admin2": 0.2, "admin3": 0.1, "city": 0.0,
                "capital": 1.5, "local": 0.6}
+
+
+_Backers = tuple[tuple[str, float], ...]  # (name of the text, weight) pairs that back one reading
 
 
 @dataclass
@@ -54,17 +82,41 @@ def km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     return 6371.0 * 2 * math.asin(min(1.0, math.sqrt(a)))
 
 
+@lru_cache(maxsize=1 << 14)
+def _bare_county_key(name: str) -> str:
+    """ "douglas" for Douglas County: its own name without the word, as local news says it."""
+    bare = bare_county(name)
+    return normalize(bare[0]) if bare else ""
+
+
+def _bare_reading(r: Row, key: str) -> bool:
+    """Is this county read from its bare name ("Douglas" for Douglas County)?"""
+    return r[R_KIND] == "admin2" and _bare_county_key(r[R_NAME]) == key
+
+
+def _related(a: str, b: str) -> bool:
+    """One name, or one built on the other ("Hanover" and "Hanover Town"): no independent witness."""
+    return a == b or a.startswith(b + " ") or b.startswith(a + " ")
+
+
+def _cell(lat: float, lon: float) -> tuple[int, int]:
+    return int(lat // _CELL_DEG), int(lon // _CELL_DEG)
+
+
 class Resolver:
     def __init__(self, gaz: Gazetteer) -> None:
         self.gaz = gaz
         self._support: dict[str, set[str]] = {}
+        self._close: dict[int, _Backers] = {}
+        self._rel: dict[str, frozenset[str]] = {}  # each name of the text -> the names related to it
+        self._adm1_namers: dict[str, set[str]] = {}  # region -> the names of the text that place it
         self._home_adm1: str | None = None  # the region most of the text's clear names lie in
         self._focus_votes = 0.0  # unambiguous country votes behind the current document's focus
 
     def _prior(self, i: int, key: str) -> float:
         r = self.gaz.row(i)
         s = W_POP * math.log10(r[R_POP] + 1) + _KIND_BONUS.get(r[R_KIND], 0.0)
-        if normalize(r[R_NAME]) == key:
+        if normalize(r[R_NAME]) == key or _bare_reading(r, key):
             s += 0.8  # the place's own name rather than one of its many alternate names
             if r[R_KIND] in ("country", "admin1", "region"):
                 # "Egypt" is the country before it is any town named after it
@@ -74,7 +126,11 @@ class Resolver:
     def resolve(self, mentions: list[Mention], default_country: str | None = None) -> list[Resolved]:
         if not mentions:
             return []
+        keys = {m.key for m in mentions}
+        self._rel = {k: frozenset(o for o in keys if _related(k, o)) for k in keys}
         cands = [self._hinted(m) for m in mentions]
+        self._close = self._close_support(mentions, cands)
+        cands = [self._backed_counties(m.key, c) for m, c in zip(mentions, cands, strict=True)]
         focus_cc, focus_adm1 = self._focus(mentions, cands, default_country)
         self._support = self._region_support(mentions, cands)
         # A name repeated with the same candidates reads the same way (its "others" exclude every
@@ -115,11 +171,11 @@ class Resolver:
                    and km(row[R_LAT], row[R_LON], self.gaz.row(o.row)[R_LAT], self.gaz.row(o.row)[R_LON])
                    < UNIT_NEAR_KM for o in out)
 
-    @staticmethod
-    def _others(mentions: list[Mention], picks: list[int], k: int) -> list[int]:
+    def _others(self, mentions: list[Mention], picks: list[int], k: int) -> list[int]:
         """The current readings of the text's other names, each place once."""
         key = mentions[k].key
-        return list(dict.fromkeys(picks[x] for x in range(len(mentions)) if mentions[x].key != key))
+        rel = self._rel[key]
+        return list(dict.fromkeys(picks[x] for x, m in enumerate(mentions) if m.key not in rel))
 
     def _stray(self, i: int, key: str, focus_cc: dict[str, float]) -> bool:
         """A town abroad, matched only through an alternate name, in a text focused on one country: a
@@ -149,6 +205,11 @@ class Resolver:
                 keep = tuple(i for i in c for h in anchors[:1]
                              if km(self.gaz.row(i)[R_LAT], self.gaz.row(i)[R_LON],
                                    self.gaz.row(h)[R_LAT], self.gaz.row(h)[R_LON]) < 150)
+            if not keep and "qualified" in m.flags:
+                # "Ceel-Dheer village (Bulo Burto, Hiraan)" when the only Ceel Dheer we know lies two
+                # regions away: a place the gazetteer lacks, placed where its qualifier says it lies. Only
+                # an administrative unit qualifies so: a bracket may also hold another name of the place.
+                keep = tuple(h for h in self.gaz.ids(hk)[:1] if self.gaz.row(h)[R_KIND] in _QUALIFIER_KINDS)
             if keep:
                 return keep
         return c
@@ -188,6 +249,74 @@ class Resolver:
                     out.setdefault(r[R_CC] + ":" + r[R_ADM1], set()).add(m.key)
         return out
 
+    @staticmethod
+    def _named_county(r: Row, key: str) -> bool:
+        """A county named as one ("Henry County"); read from its bare name ("Cowley") it is only as
+        good as a town: "Oxford" and "Cowley" are an English city and its suburb before a Kansas pair."""
+        return r[R_KIND] in _COUNTY and not _bare_reading(r, key)
+
+    def _backed_counties(self, key: str, c: tuple[int, ...]) -> tuple[int, ...]:
+        """A county read from its bare name ("Douglas" for Douglas County) stays a candidate only if
+        another name of the text lies near it; else the name keeps its other readings."""
+        keep = tuple(i for i in c if not _bare_reading(self.gaz.row(i), key)
+                     or any(k not in self._rel[key] for k, _ in self._close.get(i, ())))
+        return keep or c
+
+    def _close_support(self, mentions: list[Mention], cands: list[tuple[int, ...]]) -> dict[int, _Backers]:
+        """For each candidate place, the names of the text that could lie within CLOSE_KM of it.
+        "Paris" and "Henry County" are both ambiguous, but only one Paris lies in a Henry County: a
+        town and its county, read close together, is how local news names its own ground."""
+        seen: dict[str, tuple[int, ...]] = {}
+        for m, c in zip(mentions, cands, strict=True):
+            if m.min_pop is None:
+                seen.setdefault(m.key, c)
+        out: dict[int, _Backers] = {}
+        if len(seen) < 2 or all(len(c) < 2 for c in cands):
+            return out  # one name, or nothing to choose between
+        # each point: (lat, lon, name, 2 = county, 1 = a town of some standing, 0 = a namesake hamlet)
+        grid: dict[tuple[int, int], list[tuple[float, float, str, int]]] = {}
+        for key, c in seen.items():
+            top = max((self.gaz.row(i)[R_POP] for i in c), default=0)
+            for i in c:
+                r = self.gaz.row(i)
+                # a county read from its bare name ("Ohio" as Ohio County) backs nothing at all
+                if r[R_KIND] not in _POINTS or _bare_reading(r, key):
+                    continue
+                # a hamlet that shares a big city's name backs only a county: "Chicago" and "Moscow"
+                # in one story are not two villages that happen to lie side by side
+                kind = 2 if self._named_county(r, key) else int(r[R_POP] >= CLOSE_POP_SHARE * top)
+                grid.setdefault(_cell(r[R_LAT], r[R_LON]), []).append((r[R_LAT], r[R_LON], key, kind))
+        done: set[str] = set()
+        for m, c in zip(mentions, cands, strict=True):
+            if len(c) < 2 or m.key in done:
+                continue  # nothing to choose between, or read already
+            done.add(m.key)
+            for i in c:
+                r = self.gaz.row(i)
+                if r[R_KIND] in _POINTS:
+                    got = self._backers(r, m.key, grid)
+                    if got:
+                        out[i] = got
+        return out
+
+    def _backers(self, r: Row, key: str, grid: dict[tuple[int, int], list[tuple[float, float, str, int]]]
+                 ) -> _Backers:
+        """The other names of the text with a reading within CLOSE_KM of this place, and their weights."""
+        county = self._named_county(r, key)
+        lat, lon = r[R_LAT], r[R_LON]
+        cy, cx = _cell(lat, lon)
+        got: dict[str, float] = {}
+        for dy in (-1, 0, 1):
+            for dx in (-1, 0, 1):
+                for la, lo, k, kind in grid.get((cy + dy, cx + dx), ()):
+                    if k == key or not (county or kind):
+                        continue
+                    w = W_CLOSE_COUNTY if county or kind == 2 else W_CLOSE
+                    if w > got.get(k, 0.0) and abs(la - lat) * KM_PER_DEG_LAT <= CLOSE_KM \
+                            and km(lat, lon, la, lo) <= CLOSE_KM:
+                        got[k] = w
+        return tuple(got.items())
+
     def _country_named(self, cc: str, key: str) -> bool:
         return any(self.gaz.row(h)[R_KIND] == "country" and self.gaz.row(h)[R_CC] == cc
                    for h in self.gaz.ids(key)[:3])
@@ -197,6 +326,7 @@ class Resolver:
         """Country shares among mentions that name one country unambiguously, and regions named."""
         votes: dict[str, float] = {}
         adm1: set[str] = set()
+        self._adm1_namers = {}
         adm1_votes: dict[str, int] = {}
         for m, c in zip(mentions, cands, strict=True):
             if m.min_pop is not None:
@@ -221,6 +351,7 @@ class Resolver:
             adm1 |= named
             for a in named:
                 adm1_votes[a] = adm1_votes.get(a, 0) + 1
+                self._adm1_namers.setdefault(a, set()).add(m.key)
         if default_country:
             votes[default_country] = votes.get(default_country, 0.0) + 0.6
         # A region counts only in a country the text is about: "Gaza" names a Mozambican province too.
@@ -242,7 +373,8 @@ class Resolver:
         if r[R_KIND] in ("admin1", "admin2", "admin3") and focus_cc and r[R_CC] not in focus_cc:
             s -= 1.0  # a province abroad ("Gaza" in Mozambique) only when the text is about that country
         ctx = W_COUNTRY * focus_cc.get(r[R_CC], 0.0)
-        if r[R_ADM1] and (r[R_CC] + ":" + r[R_ADM1]) in focus_adm1:
+        region = r[R_CC] + ":" + r[R_ADM1]
+        if r[R_ADM1] and region in focus_adm1 and self._named_apart(region, key):
             ctx += W_ADM1
             if r[R_CC] + ":" + r[R_ADM1] == self._home_adm1:
                 ctx += W_HOME_ADM1
@@ -251,9 +383,20 @@ class Resolver:
             ctx += W_SUPPORT * min(others_there, 3)
         if r[R_KIND] == "local" and r[R_AREA]:
             ctx += 1.0
+        # Outside the cap: a named neighbour within CLOSE_KM is evidence about this very place, not one
+        # more cue about the region (two Minnesota readings of "Becker" differ only in it).
+        close = self._close.get(i)
+        if close:
+            rel = self._rel[key]
+            s += sum(sorted((w for k, w in close if k not in rel), reverse=True)[:MAX_CLOSE])
         if near is not None:
             ctx += self._neighbours(r, near)
         return s + min(ctx, MAX_CONTEXT)
+
+    def _named_apart(self, region: str, key: str) -> bool:
+        """Is the region named by this name itself ("Texas") or by an independent one? "Hanover Town"
+        placing itself in Virginia says nothing of where the story's "Hanover" lies."""
+        return any(n == key or n not in self._rel[key] for n in self._adm1_namers.get(region, ()))
 
     def _near(self, others: list[int]) -> _Near:
         rows = [self.gaz.row(o) for o in others]

@@ -26,6 +26,7 @@ _SAID = re.compile(r"\b([A-Z][a-z]+)(?:'s)? (?:said|says|told|added)\b"
 _INITIAL = re.compile(r"\b[A-Z][a-z]+ [A-Z]\. ([A-Z][\w'\u2019-]+)")  # "Tyrise M. Bell": a person
 _INITIALISM = re.compile(r"^(?:[^\W\d_]\.){2,}$")
 _ROAD_AFTER = re.compile(r"\s+(?:highway|road|route|railway|corridor)\b", re.IGNORECASE)
+_KIND_BEFORE_BRACKET = re.compile(r"\s+([A-Za-z]+)(?=\s*\()")
 _SENT_END = re.compile(r"[.!?:;\"\u201c\u201d\n]\s*$")
 
 
@@ -40,6 +41,8 @@ class Mention:
     cands: tuple[int, ...]
     generic: bool = False  # matched a local row's generic word ("the akimat")
     hint: str | None = None  # normalised text of a following ", Region" qualifier
+    # "settlement" / "unit" (a kind word follows), "abbrev", "qualifier", "qualified" (the hint came from a
+    # bracket or a state abbreviation, so it says where the place lies, not just what comes next), ...
     flags: set[str] = field(default_factory=set)
     # Weak evidence that this is a name at all (a capitalised word at a sentence's start, a common noun
     # or a person's name that is also some town): kept only if it resolves to a well-known place, or to
@@ -513,7 +516,10 @@ class Recognizer:
     def _qualifiers(self, text: str, out: list[Mention]) -> None:
         """"Alexandria, La." / "Springfield, Ill.": mark the qualifier as a hint for the town before it."""
         for k, m in enumerate(out):
-            rest = text[m.end:m.end + 24]
+            # "Ceel-Dheer village (Bulo Burto, Hiraan)": the kind word may stand before the bracket
+            kw = _KIND_BEFORE_BRACKET.match(text, m.end, m.end + 24)
+            at = kw.end() if kw and kw.group(1).lower() in self.cues.settlement_words else m.end
+            rest = text[at:at + 24]
             mm = re.match(r"(?:,|\s*\()\s*((?:[A-Z][a-z]*\.){1,2}[A-Za-z]*\.?|[A-Z][\w ]+)", rest)
             if not mm:
                 continue
@@ -521,14 +527,17 @@ class Recognizer:
             qk = normalize(q)
             if qk in self._abbr:
                 m.hint = normalize(self._abbr[qk])
-                s = m.end + mm.start(1)
+                m.flags.add("qualified")
+                s = at + mm.start(1)
                 e = s + len(q)
                 if not any(o.start == s for o in out):
                     key, hits = self._lookup(self._abbr[qk])
                     if hits:
                         out.append(Mention(s, e, q, key, hits, flags={"qualifier"}))
-            elif k + 1 < len(out) and out[k + 1].start == m.end + mm.start(1):
+            elif k + 1 < len(out) and out[k + 1].start == at + mm.start(1):
                 m.hint = out[k + 1].key
+                if rest.lstrip().startswith("("):  # a bracket qualifies; a comma may only list
+                    m.flags.add("qualified")
         out.sort(key=lambda x: x.start)
 
     def generic(self, text: str, active_areas: set[str]) -> list[Mention]:
