@@ -63,7 +63,8 @@ def test_hostile_text_is_inert_on_every_page(page: Any, login: Any, hostile: dic
     login(page, role)
     pages = [*PAGES, f"/documents/{hostile['doc_id']}", f"/incidents/{hostile['incident']}"]
     for path in pages:
-        page.goto(path)
+        response = page.goto(path)
+        assert response is not None and response.status == 200, f"{role} {path}: status {response}"
         page.wait_for_load_state("networkidle")
         _assert_inert(page, f"{role} {path}")
     page.goto(f"/documents/{hostile['doc_id']}")

@@ -102,8 +102,35 @@ def incident_view(store: Store, red: Redactor, incident_id: str) -> dict[str, An
     }
     if red.active:
         out = red.record("incident", out)
+        out["members"] = _review_fields(out["members"], members, out.get("sources") or [])
         out["verification_history"] = [{k: h[k] for k in ("state", "created_at")} for h in history]
         out["link_decisions"] = []
+    return out
+
+
+PUBLIC_EDITS = ("fatalities", "subtype", "type")  # corrections that name nobody and no address
+
+
+def _review_fields(
+    redacted: list[dict[str, Any]], full: list[dict[str, Any]], sources: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """Give redacted members back what the page shows beside them: their conflicts, review status,
+    source label (already redacted in `sources`), and the corrections that reveal nobody."""
+    by_event = {m["event_id"]: m for m in full}
+    labels = {e: s.get("label") for s in sources for e in s.get("events", [])}
+    out = []
+    for m in redacted:
+        f = by_event.get(m.get("event_id"), {})
+        edits = f.get("corrected") or {}
+        out.append(
+            {
+                **m,
+                "source_label": labels.get(m.get("event_id")),
+                "conflicts": f.get("conflicts", []),
+                "status": f.get("status"),
+                "corrected": {k: v for k, v in edits.items() if k in PUBLIC_EDITS},
+            }
+        )
     return out
 
 
