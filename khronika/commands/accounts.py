@@ -198,6 +198,13 @@ def serve(
     host: HostOpt = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", min=1, max=65535)] = 8765,
     db: DbOpt = None,
+    workers: Annotated[
+        int,
+        typer.Option(
+            "--workers", min=1, max=32,
+            help="Server processes. One serves a small team; add one per spare core for many users.",
+        ),
+    ] = 1,
 ) -> None:
     """Serve the REST API and the workbench (loopback only by default).
 
@@ -210,6 +217,8 @@ def serve(
       khronika serve                              (http://127.0.0.1:8765/)
 
       khronika serve --db postgresql://khronika@127.0.0.1/khronika --port 9000
+
+      khronika serve --workers 2                  (two processes, for many users at once)
     """
     import uvicorn
 
@@ -228,6 +237,13 @@ def serve(
                    f"  {password}")
     if host not in ("127.0.0.1", "localhost", "::1"):
         typer.echo(f"warning: binding {host}: the workbench is reachable from the network", err=True)
+    if workers > 1:  # each process opens the store itself (khronika.web.server)
+        from ..web.server import run
+
+        url = store.url
+        store.close()
+        run(url, host, port, workers)
+        return
     try:
         uvicorn.run(create_app(store=store), host=host, port=port, log_level="info", proxy_headers=False,
                     server_header=False)

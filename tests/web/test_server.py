@@ -55,9 +55,41 @@ def _run(protocol_class: type[H11Protocol]) -> int:
         return pool.submit(asyncio.run, _nodelay_of(protocol_class)).result(timeout=30)
 
 
-def test_uvicorn_alone_leaves_nagle_on_for_such_a_socket() -> None:
-    assert _run(H11Protocol) == 0  # the problem khronika.web.server works around
-
-
 def test_worker_connections_get_tcp_nodelay() -> None:
     assert _run(NoDelayH11Protocol) != 0
+
+
+def test_serve_with_two_workers_answers_from_two_processes(tmp_path: Any) -> None:
+    """`khronika serve --workers 2`: a first-run admin, two server processes, pages that answer."""
+    import os
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    import psutil
+
+    from .live import free_port
+
+    port = free_port()
+    env = {**os.environ, "KHRONIKA_HOME": str(tmp_path / "home")}
+    cmd = [sys.executable, "-m", "khronika.cli", "serve", "--workers", "2", "--port", str(port),
+           "--db", f"sqlite:///{tmp_path / 'k.db'}"]
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        status = 0
+        for _ in range(300):  # start-up, not speed: up to a minute on a busy machine
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/login", timeout=2) as r:
+                    status = r.status
+                break
+            except OSError:
+                time.sleep(0.2)
+        assert status == 200
+        servers = [c for c in psutil.Process(proc.pid).children(recursive=True) if "multiprocessing" in
+                   " ".join(c.cmdline())]
+        assert len(servers) >= 2, [c.cmdline() for c in psutil.Process(proc.pid).children(recursive=True)]
+    finally:
+        proc.terminate()
+        out, _ = proc.communicate(timeout=30)
+    assert "One-time password" in out
