@@ -182,19 +182,25 @@ def link_new(
     emitted: list[tuple[EventRecord, list[str]]] = []
 
     max_suggest = int(scorer.cfg["thresholds"].get("max_suggestions", 3))
+    max_confirm = int(scorer.cfg["thresholds"].get("max_confirmations", 3))
     suggested: list[Link] = []
+    confirmed: dict[str, int] = {}  # new event id -> confirmed links found for it so far
 
     guard = _Guard(index)
     queries = [blocker.query(r) for r in recs]
     stored = _Candidates(index, queries)
 
     def consider(r: EventRecord, c: EventRecord, node: str) -> None:
+        me = "e:" + r.event_id
+        if confirmed.get(r.event_id, 0) >= max_confirm and uf.find(node) == uf.find(me):
+            return  # already in c's incident through enough links: another changes no membership
         pair = (min(r.event_id, c.event_id), max(r.event_id, c.event_id))
         if pair in links or r.event_id == c.event_id or guard.broken(pair):
             return
         d = scorer.detail(r, c)
-        if d.score >= scorer.confirm and guard.union(uf, "e:" + r.event_id, node):
+        if d.score >= scorer.confirm and guard.union(uf, me, node):
             links[pair] = Link(pair[0], pair[1], d.score, "confirmed", _detail_json(d))
+            confirmed[r.event_id] = confirmed.get(r.event_id, 0) + 1
         elif d.score >= scorer.suggest:
             suggested.append(Link(pair[0], pair[1], d.score, "suggested", _detail_json(d)))
 

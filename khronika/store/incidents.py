@@ -41,28 +41,28 @@ def _chunks(xs: Sequence[Any]) -> list[Sequence[Any]]:
 
 
 def link_candidates(conn: Connection, keys: Sequence[str]) -> dict[str, list[tuple[EventRecord, str]]]:
-    """For each key, the stored events that emitted it; each record is parsed once, however many keys."""
+    """For each key, the stored events that emitted it; each record is read and parsed once, however
+    many of the keys it emitted (a busy day's key is shared by every report of that day)."""
     from ..link.records import EventRecord
 
     asked: dict[str, list[str]] = {}  # stored (truncated) key -> the keys asked for
     for k in keys:
         asked.setdefault(k[:KEY_MAX], []).append(k)
-    parsed: dict[str, tuple[EventRecord, str]] = {}
-    out: dict[str, list[tuple[EventRecord, str]]] = {}
+    hits: list[tuple[str, str]] = []
     for part in _chunks(sorted(asked)):
-        q = (
-            sa.select(link_keys.c.key, link_events.c.event_id, link_events.c.record)
-            .add_columns(link_events.c.incident_id)
-            .join(link_keys, link_keys.c.event_id == link_events.c.event_id)
-            .where(link_keys.c.key.in_(part))
-            .order_by(link_keys.c.key, link_events.c.event_id)
+        q = sa.select(link_keys.c.key, link_keys.c.event_id).where(link_keys.c.key.in_(part))
+        hits.extend((str(r.key), str(r.event_id)) for r in conn.execute(q))
+    parsed: dict[str, tuple[EventRecord, str]] = {}
+    for part in _chunks(sorted({e for _, e in hits})):
+        q = sa.select(link_events.c.event_id, link_events.c.record, link_events.c.incident_id).where(
+            link_events.c.event_id.in_(part)
         )
         for r in conn.execute(q):
-            eid = str(r.event_id)
-            if eid not in parsed:
-                parsed[eid] = (EventRecord.from_json(r.record), str(r.incident_id))
-            for k in asked[r.key]:
-                out.setdefault(k, []).append(parsed[eid])
+            parsed[str(r.event_id)] = (EventRecord.from_json(r.record), str(r.incident_id))
+    out: dict[str, list[tuple[EventRecord, str]]] = {}
+    for key, eid in sorted(hits):
+        for k in asked[key]:
+            out.setdefault(k, []).append(parsed[eid])
     return out
 
 
