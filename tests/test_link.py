@@ -943,3 +943,49 @@ def test_an_undated_report_near_a_dated_one_is_unknown_not_a_disagreement(linker
     assert gap == pytest.approx(d["gap_score"])
     # a month-wide date stays too vague to compare without a shared name, undated or not
     assert sc.date_score(rec(day - 40, day, True), rec(day + 1, day + 4, False), False) < 0
+
+
+def _busy_day(n: int, day: int) -> list[EventRecord]:
+    """n unplaced riot reports of one day, each its own document (as a busy day's archive holds)."""
+    return [
+        EventRecord(f"u{i:03d}", f"du{i:03d}", 0, 1, "Riots", "Violent demonstration", "acled",
+                    day_lo=day, day_hi=day, dated=True, text=f"report {i}")
+        for i in range(n)
+    ]
+
+
+def test_a_crowded_suggestion_only_key_is_skipped_but_names_still_confirm() -> None:
+    """Past `max_suggest_candidates`, an unplaced report gets no suggestions from its day's key; a shared
+    victim's full name still confirms through the name keys, and below the cap suggestions come as before."""
+    cfg = load_config()
+    cfg["blocking"]["max_suggest_candidates"] = 5
+    lk = Linker(cfg, text=False)
+    day = 738160
+    victim = ["arman", "seitov"]
+
+    def one(new: EventRecord, stored: list[EventRecord]) -> Any:
+        idx = MemoryIndex()
+        for r in stored:
+            idx.apply(lk.link([r], idx))
+        return lk.link([new], idx)
+
+    new = _busy_day(1, day)[0]
+    new.event_id, new.doc_id = "zz-new", "d-new"
+    few, many = _busy_day(4, day), _busy_day(12, day)
+    assert any(lk_.a == "u000" or lk_.b == "u000" for lk_ in one(new, few).links)  # below the cap: suggested
+    assert one(new, many).links == []  # a dozen equally vague reports: none picked arbitrarily
+    named = EventRecord("v1", "d-v", 0, 1, "Riots", "Violent demonstration", "acled", day_lo=day, day_hi=day,
+                        dated=True, names=[victim], victim_names=[victim], fatalities=1)
+    new.names, new.victim_names, new.fatalities = [victim], [victim], 1
+    ch = one(new, [*many, named])
+    assert [(x.a, x.b, x.status) for x in ch.links] == [("v1", "zz-new", "confirmed")]
+
+
+def test_suggestion_only_keys_are_those_of_vague_places() -> None:
+    from khronika.link.blocking import Blocker
+
+    assert Blocker.suggest_only("S:Violent demonstration|738160|a")
+    assert Blocker.suggest_only("S:Violent demonstration|738160|u")
+    assert Blocker.suggest_only("T:Riots|738160|c14,25") and Blocker.suggest_only("T:Riots|738160|F14,25")
+    assert not Blocker.suggest_only("T:Riots|738160|f172,307")
+    assert not Blocker.suggest_only("n:arman|seitov")

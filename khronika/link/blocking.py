@@ -11,6 +11,12 @@ scorer does not veto shares a key (one side's query meets the other's emit), whi
 - name keys: every pair of tokens of a full name, without a day, so that a killing dated the 6th in
   one report and the 7th in another is still compared (the scorer allows a wider window then).
 Intervals wider than `max_day_span` days (a month, a year) are found through names only.
+
+Keys that pair an event with a place too vague to confirm a link (none, a region: see
+`place.confirm_precision`) can only bring suggestions, since a shared full name has keys of its own.
+When such a key holds more than `max_suggest_candidates` stored events (every unplaced riot of a busy
+day), it is skipped: a suggestion picked from hundreds of equally vague reports helps no reviewer, and
+scoring them all would make a large archive quadratic. Confirmed links never depend on it.
 """
 
 from __future__ import annotations
@@ -37,6 +43,7 @@ class Blocker:
         self.radius: dict[str, float] = cfg["place"]["radius_km"]
         self.slack = float(cfg["place"]["slack_km"])
         self.scorer = scorer
+        self.max_suggest = int(b.get("max_suggest_candidates", 100))
         self.max_fine_r = max(self.radius[p] for p in ("point", "street", "district", "city"))
 
     def _level(self, r: EventRecord) -> str:
@@ -113,3 +120,11 @@ class Blocker:
         for toks in r.names:
             keys.update(nm.name_keys(tuple(toks)))
         return sorted(keys)
+
+    @staticmethod
+    def suggest_only(key: str) -> bool:
+        """Does this key pair an event with an unplaced or region-wide one (so it can only suggest)?"""
+        if key.startswith("n:"):
+            return False
+        cell = key.rsplit("|", 1)[-1]
+        return cell in ("a", "u") or cell[:1] in ("c", "F")

@@ -64,8 +64,11 @@ class Changes:
 class IncidentIndex(Protocol):
     """What linking reads from stored incidents."""
 
-    def link_candidates(self, keys: Sequence[str]) -> dict[str, list[tuple[EventRecord, str]]]:
-        """For each of `keys`, the stored events that emitted it, each with its incident id.
+    def link_candidates(
+        self, keys: Sequence[str], capped: Sequence[str] = (), cap: int = 0
+    ) -> dict[str, list[tuple[EventRecord, str]]]:
+        """For each of `keys`, the stored events that emitted it, each with its incident id; a key of
+        `capped` that more than `cap` stored events emitted is left out.
 
         Asked once per batch with every key of every new event: one read, however many documents.
         """
@@ -157,8 +160,10 @@ class _Guard:
 class _Candidates:
     """Stored candidates of a whole batch, read at once, then served per record from memory."""
 
-    def __init__(self, index: IncidentIndex, queries: Sequence[Sequence[str]]) -> None:
-        self.by_key = index.link_candidates(sorted({k for q in queries for k in q}))
+    def __init__(self, index: IncidentIndex, queries: Sequence[Sequence[str]], blocker: Blocker) -> None:
+        keys = sorted({k for q in queries for k in q})
+        capped = [k for k in keys if blocker.suggest_only(k)]
+        self.by_key = index.link_candidates(keys, capped, blocker.max_suggest)
 
     def of(self, keys: Sequence[str]) -> list[tuple[EventRecord, str]]:
         seen: set[str] = set()
@@ -188,7 +193,7 @@ def link_new(
 
     guard = _Guard(index)
     queries = [blocker.query(r) for r in recs]
-    stored = _Candidates(index, queries)
+    stored = _Candidates(index, queries, blocker)
 
     def consider(r: EventRecord, c: EventRecord, node: str) -> None:
         me = "e:" + r.event_id
@@ -268,9 +273,14 @@ class MemoryIndex:
         self.links: list[Link] = []
         self.rejected: set[tuple[str, str]] = set()
 
-    def link_candidates(self, keys: Sequence[str]) -> dict[str, list[tuple[EventRecord, str]]]:
+    def link_candidates(
+        self, keys: Sequence[str], capped: Sequence[str] = (), cap: int = 0
+    ) -> dict[str, list[tuple[EventRecord, str]]]:
+        hot = {k for k in capped if len(self.keys.get(k, ())) > cap}
         return {
-            k: [(self.records[e], self.incident_of[e]) for e in self.keys[k]] for k in keys if k in self.keys
+            k: [(self.records[e], self.incident_of[e]) for e in self.keys[k]]
+            for k in keys
+            if k in self.keys and k not in hot
         }
 
     def incident_records(self, incident_ids: Sequence[str]) -> dict[str, list[EventRecord]]:
