@@ -1,5 +1,6 @@
 """Resolution by context on a small gazetteer made here: a town and the county it lies in, a bracketed
-"(District, Region)" qualifier, and the Mount/Mt. spellings. Every place and coordinate is invented
+"(District, Region)" qualifier, the Mount/Mt. spellings, the story's own state between namesakes and
+small towns' weight in the country vote. Every place and coordinate is invented
 for these tests, so the expected readings follow from the rows below alone."""
 
 from __future__ import annotations
@@ -152,3 +153,62 @@ def test_a_longer_name_on_the_same_word_is_no_witness() -> None:
             "Their son, of Bethel, declined to comment.")
     refs = gp.place_refs(text, "en")
     assert {r.place_id for r in refs if r.text == "Hanover"} == {"han-north"}
+
+
+# One Dublin per state, and four other names that each have a reading in both states: which state the
+# story is set in shows only in where most of those names are read (each by its own population).
+_LOCAL_ROWS = [
+    _row("dub-east", "Dublin", 40.0, -80.0, "US", "Eastland", 50_000, "city"),
+    _row("dub-west", "Dublin", 36.0, -95.0, "US", "Westland", 20_000, "city"),
+    _row("ash-west", "Ashby", 32.0, -99.0, "US", "Westland", 30_000, "city"),
+    _row("ash-east", "Ashby", 44.0, -76.0, "US", "Eastland", 10_000, "city"),
+    _row("cor-west", "Corley", 32.5, -100.5, "US", "Westland", 30_000, "city"),
+    _row("cor-east", "Corley", 44.5, -74.5, "US", "Eastland", 10_000, "city"),
+    _row("dun-west", "Dunmore", 31.5, -101.5, "US", "Westland", 30_000, "city"),
+    _row("dun-east", "Dunmore", 45.0, -73.5, "US", "Eastland", 10_000, "city"),
+    _row("elt-east", "Elton", 43.5, -77.5, "US", "Eastland", 30_000, "city"),
+    _row("elt-west", "Elton", 31.0, -102.5, "US", "Westland", 10_000, "city"),
+]
+_LOCAL_TEXT = ("The council in Dublin met on Monday. Residents of Ashby, Corley and Dunmore spoke, "
+               "and a firm from Elton bid for the work.")
+
+
+def test_the_stories_own_state_decides_between_namesakes() -> None:
+    """Three of the four other places lie in Westland, so the smaller Dublin there is the one meant."""
+    refs = _parser(_LOCAL_ROWS).place_refs(_LOCAL_TEXT, "en")
+    assert {r.text: r.place_id for r in refs}["Dublin"] == "dub-west"
+
+
+def test_without_the_other_places_population_decides_the_namesake() -> None:
+    refs = _parser(_LOCAL_ROWS).place_refs("The council in Dublin met on Monday.", "en")
+    assert [r.place_id for r in refs] == ["dub-east"]
+
+
+def test_an_alternate_name_gains_nothing_from_the_stories_state() -> None:
+    """A Westland village once called Dublin is no namesake: the local tie-break is for own names."""
+    rows = [*_LOCAL_ROWS, _row("old-dub", "Willard", 35.0, -97.0, "US", "Westland", 60_000, "city")]
+    gp = _parser(rows[:1] + rows[2:])  # no Westland Dublin at all
+    gp.gaz._index["dublin"] = (0, len(rows) - 2)  # the Eastland Dublin and Willard's old name
+    refs = gp.place_refs(_LOCAL_TEXT, "en")
+    assert {r.text: r.place_id for r in refs}["Dublin"] == "dub-east"
+
+
+# Charleston is a big Southland city and an Australian hamlet; the story's two small suburbs are
+# found only in Australia, its one big city only in the US.
+_ABROAD_ROWS = [
+    _row("chs-us", "Charleston", 32.8, -79.9, "US", "Southland", 130_000, "city"),
+    _row("chs-au", "Charleston", -34.9, 138.9, "AU", "Gulfland", 500, "city"),
+    _row("hp-au", "Hampton Park", -38.0, 145.2, "AU", "Bayland", 3_000, "city"),
+    _row("ws-au", "Wattle Springs", -27.5, 153.0, "AU", "Sunland", 2_000, "city"),
+    _row("metro-us", "Metropolis", 40.7, -89.0, "US", "Midland", 200_000, "city"),
+]
+
+
+def test_small_towns_abroad_do_not_outvote_a_city_at_home() -> None:
+    """Two hamlet-size matches abroad weigh as much as one city, not twice as much: the gazetteer lists
+    small places unevenly, so the bigger Charleston keeps its population's edge."""
+    gp = _parser(_ABROAD_ROWS)
+    text = ("Police in Charleston found a car near Hampton Park and Wattle Springs. "
+            "The owner had moved from Metropolis.")
+    refs = gp.place_refs(text, "en")
+    assert {r.text: r.place_id for r in refs}["Charleston"] == "chs-us"

@@ -43,6 +43,14 @@ W_CLOSE = 0.6  # per such name, up to MAX_CLOSE of them
 W_CLOSE_COUNTY = 1.2  # ... when one of the two is a county: a town lying in the county the text names
 MAX_CLOSE = 2
 CLOSE_POP_SHARE = 0.1  # a town backs its neighbours only if it has this share of its name's largest's people
+# The newspaper's own ground: a namesake ("Dublin", "Lewisburg") gains this times the share of the text's
+# other places (their current readings) that lie in its region. Outside the context cap, like closeness:
+# it decides between places of one name, where population would otherwise decide alone.
+W_LOCAL = 3.0
+# A name matching one small town only is weak evidence of a country: the gazetteer lists small places
+# unevenly ("Hampton Park" is only an Australian suburb in it, but a Charleston park in the story).
+SMALL_TOWN_POP = 5000
+W_SMALL_TOWN_VOTE = 0.5
 # Grid cell for the closeness look-up. 3x3 cells reach CLOSE_KM every way up to about 40 degrees of
 # latitude; farther north a pair at the east-west edge of reach may be missed, which only costs a bonus.
 _CELL_DEG = 0.5
@@ -66,6 +74,7 @@ class _Near:
     points: list[tuple[float, float]]
     ccs: set[str]
     adm1s: set[tuple[str, str]]
+    shares: dict[tuple[str, str], float]  # region -> share of the other places lying in it
 
 
 @dataclass
@@ -337,7 +346,7 @@ class Resolver:
             own = {r[R_CC] for r in rows
                    if r[R_KIND] in ("country", "admin1") and normalize(r[R_NAME]) == m.key}
             if len(ccs) == 1:
-                votes[rows[0][R_CC]] = votes.get(rows[0][R_CC], 0.0) + 1.0
+                votes[rows[0][R_CC]] = votes.get(rows[0][R_CC], 0.0) + self._vote_weight(rows)
             elif len(own) == 1 and (rows[0][R_KIND] in ("country", "admin1")
                                     or max(r[R_POP] for r in rows) < NAMESAKE_TOWN_POP):
                 cc = own.pop()
@@ -363,6 +372,12 @@ class Resolver:
             len(ranked) == 1 or ranked[0][0] > ranked[1][0]) else None
         total = sum(votes.values()) or 1.0
         return {k: v / total for k, v in votes.items()}, adm1
+
+    @staticmethod
+    def _vote_weight(rows: list[Row]) -> float:
+        """How strongly a name found in one country only votes for it (see SMALL_TOWN_POP)."""
+        small = all(r[R_KIND] == "city" and r[R_POP] < SMALL_TOWN_POP for r in rows)
+        return W_SMALL_TOWN_VOTE if small else 1.0
 
     def _score(self, i: int, key: str, focus_cc: dict[str, float], focus_adm1: set[str],
                near: _Near | None) -> float:
@@ -391,7 +406,18 @@ class Resolver:
             s += sum(sorted((w for k, w in close if k not in rel), reverse=True)[:MAX_CLOSE])
         if near is not None:
             ctx += self._neighbours(r, near)
+            s += self._local(r, key, near)
         return s + min(ctx, MAX_CONTEXT)
+
+    @staticmethod
+    def _local(r: Row, key: str, near: _Near) -> float:
+        """The W_LOCAL tie-break, for a place that bears the name as its own (a town, a county read from
+        its bare name, the region itself): an alternate name ("Chicago" for Willard, Ohio) gets none, or
+        the local story's region would turn every such name into a village there."""
+        share = near.shares.get((r[R_CC], r[R_ADM1]), 0.0) if r[R_ADM1] else 0.0
+        if not share or not (normalize(r[R_NAME]) == key or _bare_reading(r, key)):
+            return 0.0
+        return W_LOCAL * share
 
     def _named_apart(self, region: str, key: str) -> bool:
         """Is the region named by this name itself ("Texas") or by an independent one? "Hanover Town"
@@ -401,7 +427,12 @@ class Resolver:
     def _near(self, others: list[int]) -> _Near:
         rows = [self.gaz.row(o) for o in others]
         points = [(r[R_LAT], r[R_LON]) for o, r in zip(others, rows, strict=True) if self._pointlike(o)]
-        return _Near(points=points, ccs={r[R_CC] for r in rows}, adm1s={(r[R_CC], r[R_ADM1]) for r in rows})
+        shares: dict[tuple[str, str], float] = {}
+        for r in rows:
+            if r[R_ADM1]:
+                shares[(r[R_CC], r[R_ADM1])] = shares.get((r[R_CC], r[R_ADM1]), 0.0) + 1.0 / len(rows)
+        return _Near(points=points, ccs={r[R_CC] for r in rows}, adm1s={(r[R_CC], r[R_ADM1]) for r in rows},
+                     shares=shares)
 
     @staticmethod
     def _neighbours(r: Row, near: _Near) -> float:
