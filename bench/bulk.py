@@ -121,7 +121,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--docs", type=int, default=2000, help="documents in the archive (default 2000)")
     ap.add_argument("--workers", default="1,2", help="worker counts to compare (default 1,2)")
-    ap.add_argument("--batch-size", type=int, default=50, help="documents per store transaction")
+    ap.add_argument("--batch-size", type=int, default=200, help="documents per store transaction")
     ap.add_argument("--pg", action="store_true", help="also PostgreSQL (KHRONIKA_PG_URL)")
     ap.add_argument("--seed", type=int, default=2022)
     args = ap.parse_args()

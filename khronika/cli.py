@@ -106,7 +106,7 @@ def ingest(
     ] = None,
     batch_size: Annotated[
         int, typer.Option(help="Documents stored, then linked, per transaction (a kill loses one batch).")
-    ] = 50,
+    ] = 200,
     fmt: Annotated[
         str,
         typer.Option(

@@ -207,7 +207,7 @@ def run_jobs(
     pipeline: Pipeline | None = None,
     workers: int = 1,
     scheduler: str | None = None,
-    batch_size: int = 50,
+    batch_size: int = 200,
 ) -> Summary:
     """Ingest every job; a failing one is reported in one line and the batch goes on.
 
