@@ -21,7 +21,8 @@ from khronika import vocab
 from khronika.extract import actors as actor_mod
 from khronika.extract import fatalities as fat_mod
 from khronika.extract.prefilter import CueIndex, may_match, required
-from khronika.geo import place_in_span
+from khronika.geo import primary_place
+from khronika.geo.resolve import km
 from khronika.model import Actor, Document, Event, PlaceRef, Statement, TimeRef, Victim
 from khronika.registry import component
 
@@ -548,6 +549,155 @@ def _doc_place(doc: Document) -> PlaceRef | None:
     return max(res, key=lambda p: (counts[p.place_id or p.name or p.text], -p.start))
 
 
+# Characters that end a clause: a topic marker right after one opens a clause of its own (", demanding
+# ...", ") in response to ..."), while "an attack against militants in X" keeps X in the event's clause.
+_CLAUSE_END = ",;:()[]–—"
+_REGION = "region"
+# Between a place and the one named as its container: up to two words (a type: "town", "upazila"), a
+# comma or an opening bracket, maybe an unresolved name and a comma ("X village (Unknown, Region)").
+_APPOSITION = re.compile(r"(?:\s+[\w'’.-]+){0,2}\s*[(,]\s*(?:[^\s(),.;:][^(),.;:]{0,40},\s*)?$")
+# Between two items of a list: a comma and/or a short conjunction ("and", "or", "и", "et").
+_LIST_GAP = re.compile(r"\s*,?\s*(?:\w{1,4}\s+)?$")
+# How far a place may lie from the point of its stated container, by the container's precision. A town
+# named as a container stands for its district, which in a sparse country reaches 100 km or more from
+# the town, with the town itself off-centre; a region's centroid may lie far from its edge.
+_CONTAINER_KM = {"point": 200.0, "street": 200.0, "district": 200.0, "city": 200.0, "region": 500.0}
+
+
+def event_place(
+    doc: Document, lo: int, hi: int, trigger_end: int, unit_lo: int, unit_hi: int
+) -> PlaceRef | None:
+    """Where the event told in [lo, hi) (its statement, in the unit [unit_lo, unit_hi)) happened.
+
+    The statement's own place comes first (`_statement_place`). A statement that names none is about
+    the place its context set (`_context_place`); only then the document's main place.
+    """
+    here = _resolved(doc, lo, hi)
+    if here:
+        return _statement_place(doc, here, trigger_end)
+    return _context_place(doc, lo, unit_lo, unit_hi) or _doc_place(doc)
+
+
+def _resolved(doc: Document, lo: int, hi: int) -> list[PlaceRef]:
+    return [p for p in doc.places if lo <= p.start < hi and p.lat is not None and p.lon is not None]
+
+
+def _prefer(refs: list[PlaceRef], keep: Callable[[PlaceRef], bool]) -> list[PlaceRef]:
+    """The places that pass `keep`, or all of them when none does (a preference, never a veto)."""
+    kept = [p for p in refs if keep(p)]
+    return kept or refs
+
+
+def _statement_place(doc: Document, refs: list[PlaceRef], trigger_end: int) -> PlaceRef | None:
+    """The place a statement says its event happened at, among the resolved places it names.
+
+    Preferences, in order: not in a clause about the event's topic ("protested in X, condemning the
+    attack on Y" is in X); not read far outside the place the text names as its container (such a
+    reading is a namesake, `_misread`); inside a first-level region the statement names ("near W
+    village (Balcad, Middle Shabelle)" beside a road to Mogadishu: W and Balcad lie in Middle Shabelle,
+    Mogadishu does not). Among what is left, the most specific place in the statement's main country
+    (`primary_place`), so a region is never the answer while a town it contains is named.
+    """
+    refs = sorted(refs, key=lambda p: p.start)
+    cut = _topic_cut(doc, trigger_end, refs[-1].start) if refs else None
+    if cut is not None:
+        refs = _prefer(refs, lambda p: p.start < cut)
+    bad = _misread(doc, refs)
+    refs = [p for p, b in zip(refs, bad, strict=True) if not b] or refs
+    regions = [q for q in refs if _first_level(q)]
+    if regions:
+        refs = _prefer(refs, lambda p: not _first_level(p) and any(_inside(p, q) for q in regions))
+    return primary_place(refs)
+
+
+def _topic_cut(doc: Document, trigger_end: int, last: int) -> int | None:
+    """Where the first clause after the trigger that opens with a topic marker begins (", demanding
+    justice for the killing in Y", ") in response to ..."): places from there on are what the event is
+    about, not where it happened. "An attack against militants in X" opens no clause: X stays."""
+    if last <= trigger_end or doc.lang not in langpacks.SUPPORTED:
+        return None
+    marker = rules(doc.lang).groups.get("topic_marker")
+    if marker is None:
+        return None
+    for m in marker.finditer(doc.text, trigger_end, last):
+        before = doc.text[trigger_end : m.start()].rstrip()
+        if before and before[-1] in _CLAUSE_END:
+            return m.start()
+    return None
+
+
+def _container(doc: Document, refs: list[PlaceRef], i: int) -> int | None:
+    """The index of the place the text names as containing refs[i] right after it: "X, Y", "X town
+    (Y)", "X village (District, Region)" (an unresolved name may sit between). A list ("X, Y and Z")
+    names none. `refs` is in text order."""
+    p = refs[i]
+    j = next((k for k in range(i + 1, len(refs)) if refs[k].start >= p.end), None)
+    if j is None or not _APPOSITION.match(doc.text, p.end, refs[j].start):
+        return None
+    if "(" in doc.text[p.end : refs[j].start]:
+        return j  # "X (Y, Z)": a bracket after a place holds its containers, however many
+    q = refs[j]
+    k = next((k for k in range(j + 1, len(refs)) if refs[k].start >= q.end), None)
+    if k is not None and _LIST_GAP.match(doc.text, q.end, refs[k].start):
+        return None  # "X, Y, Z" / "X, Y and Z": Y is the next item of a list
+    return j
+
+
+def _misread(doc: Document, refs: list[PlaceRef]) -> list[bool]:
+    """Per place (in text order): does the gazetteer put it far outside the place the text names as its
+    container? Then its reading is a namesake ("Phulpur city (Mymensingh)" read as the Indian Phulpur),
+    and the container is the better answer. A container misread in turn ("Chittagong city, Fatehpur
+    union (Hathazari, ...)" with Fatehpur read in India) proves nothing against the place before it."""
+    bad = [False] * len(refs)
+    for i in range(len(refs) - 1, -1, -1):  # a container comes later in the text: judged first
+        j = _container(doc, refs, i)
+        bad[i] = j is not None and not bad[j] and _outside(refs[i], refs[j])
+    return bad
+
+
+def _outside(p: PlaceRef, q: PlaceRef) -> bool:
+    if p.lat is None or p.lon is None or q.lat is None or q.lon is None:
+        return False
+    if p.country and q.country and p.country != q.country:
+        return True
+    if q.precision == "country":
+        return False
+    return km(p.lat, p.lon, q.lat, q.lon) > _CONTAINER_KM.get(q.precision or "", _CONTAINER_KM["city"])
+
+
+def _first_level(q: PlaceRef) -> bool:
+    """A first-level administrative unit (a province, a Somali region): its own admin1."""
+    return q.precision == _REGION and bool(q.admin1) and q.admin1 == q.name and bool(q.country)
+
+
+def _inside(p: PlaceRef, region: PlaceRef) -> bool:
+    """Does the gazetteer put `p` (a town, a district) inside the first-level `region`?"""
+    return p.country == region.country and p.admin1 == region.admin1
+
+
+def _context_place(doc: Document, lo: int, unit_lo: int, unit_hi: int) -> PlaceRef | None:
+    """The place that a short unit's lead sets for its statements that name none.
+
+    A short unit tells one episode (`_SHORT_UNIT`, as for casualties): its lead statement, the first
+    that names a place finer than a country, says where (an ACLED note, a caption, one message, a
+    headline). A longer account moves between places and names many in passing, so its placeless
+    statements are left to the document's main place (`_doc_place`), which stray readings cannot sway
+    the way they sway "the last place named". A country alone is too coarse to set the context, and
+    where someone merely went or wrote to sets none.
+    """
+    if unit_hi - unit_lo > _SHORT_UNIT:
+        return None
+    named = [p for p in _resolved(doc, unit_lo, unit_hi)
+             if p.precision != "country" and not _is_destination(doc, p)]
+    if not named:
+        return None
+    lead = min(named, key=lambda p: p.start)
+    stmt = doc.statement_at(lead.start)
+    if stmt is None:
+        return lead
+    return _statement_place(doc, [p for p in named if stmt.start <= p.start < stmt.end], stmt.start)
+
+
 @lru_cache(maxsize=8)
 def _victim_killing(lang: str) -> re.Pattern[str] | None:
     pats = langpacks.load(lang, "events").get("victim_killing") or []
@@ -833,9 +983,7 @@ class EventExtractor:
     @staticmethod
     def _where(doc: Document, ev: Event, cand: _Cand) -> None:
         lo, hi = _statement_span(doc, doc.statement_at(ev.start), cand.unit)
-        # The statement's most specific place ("in X village (Y district)" gives the village), not the
-        # nearest toponym; a statement that names none is about the document's main place.
-        p = place_in_span(doc, lo, hi) or _doc_place(doc)
+        p = event_place(doc, lo, hi, ev.end, cand.unit.start, cand.unit.end)
         if p is not None:
             if not p.id:
                 p.assign_id(doc.id)
