@@ -149,9 +149,11 @@ class Resolver:
                  for m, c in zip(mentions, cands, strict=True)]
         for _ in range(PASSES):  # re-read each name against the others' current readings
             memo = {}
-            picks = first
-            first = [self._best(m.key, c, focus_cc, focus_adm1, self._others(mentions, picks, k), memo)[0]
-                     for k, (m, c) in enumerate(zip(mentions, cands, strict=True))]
+            picks, first = first, []
+            for k, (m, c) in enumerate(zip(mentions, cands, strict=True)):
+                if (m.key, c) not in memo:  # the others are gathered only for a name not scored yet
+                    self._best(m.key, c, focus_cc, focus_adm1, self._others(mentions, picks, k), memo)
+                first.append(memo[(m.key, c)][0])
         out: list[Resolved] = []
         for m, c, best in zip(mentions, cands, first, strict=True):
             if self._stray(best, m.key, focus_cc) or not self._well_known(best, m, focus_cc):

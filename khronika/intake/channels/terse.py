@@ -205,6 +205,23 @@ class _Reader:
 
     def __init__(self, tokens: list[Token], tab: Table, votes: dict[str, int]) -> None:
         self.toks, self.tab, self.i, self.votes = tokens, tab, 0, votes
+        self.norms = [_norm(t.text) if t.kind in ("word", "num") else None for t in tokens]
+        self._at: dict[int, list[tuple[int, dict[str, tuple[Any, str]]]]] = {}
+
+    def _phrases_at(self, i: int) -> list[tuple[int, dict[str, tuple[Any, str]]]]:
+        """The keywords starting at token i, longest first, looked up once per position: a reader asks
+        several categories at the same cursor, and prose asks at every word until it gives up."""
+        if i not in self._at:
+            found = []
+            for n in range(min(self.tab.longest, len(self.toks) - i), 0, -1):
+                words = self.norms[i : i + n]
+                if None in words:
+                    continue
+                entry = self.tab.phrases.get(tuple(words))  # type: ignore[arg-type]  # no None here
+                if entry:
+                    found.append((n, entry))
+            self._at[i] = found
+        return self._at[i]
 
     def done(self) -> bool:
         return self.i >= len(self.toks)
@@ -214,11 +231,9 @@ class _Reader:
 
     def keyword(self, cat: str, *, take: bool = True) -> tuple[Any, int, int] | None:
         """(value, start, end) of the longest keyword of `cat` at the cursor."""
-        for n in range(min(self.tab.longest, len(self.toks) - self.i), 0, -1):
-            words = self.toks[self.i:self.i + n]
-            if any(w.kind not in ("word", "num") for w in words):
-                continue
-            hit = self.tab.phrases.get(tuple(_norm(w.text) for w in words), {}).get(cat)
+        for n, entry in self._phrases_at(self.i):
+            words = self.toks[self.i : self.i + n]
+            hit = entry.get(cat)
             if hit:
                 if take:
                     self.i += n
