@@ -94,6 +94,9 @@ def test_published_must_be_a_date() -> None:
         ("Дирӯз бегоҳ дар маркази шаҳр бинои ҳукумат сӯхт, оташнишонҳо набуданд.", "tg"),
         ("Kecha kechqurun shahar markazida hokimiyat binosi yondi, oʻt oʻchiruvchilar yoʻq edi.", "uz"),
         ("Dün akşam şehir merkezinde belediye binası yandı ve itfaiye saatlerce gelmedi.", "tr"),
+        # a few Latin words (brands, a link) in Cyrillic text, and the reverse, leave the language alone
+        ("Вчера в WhatsApp писали, что Kaspi не работает и банкоматы пустые, а в городе стреляли.", "ru"),
+        ("Our neighbour wrote «всё закрыто» and then the phone network went down for two days.", "en"),
     ],
 )
 def test_language_detection_in_the_region(text: str, lang: str) -> None:

@@ -6,6 +6,7 @@ letter-signature rule (data in lang/scripts.yaml) decides those first.
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from importlib import resources
 from typing import Any
@@ -34,12 +35,31 @@ def _signatures() -> dict[str, Any]:
     return data
 
 
-@lru_cache(maxsize=1)
-def _detector() -> Any:
+_CYRILLIC = re.compile("[\u0400-\u04ff]")
+_LATIN_LETTER = re.compile("[A-Za-z]")
+SCRIPT_SHARE = 0.9  # of a text's letters in one script, for the languages of that script alone
+_LATIN = ("en", "az", "tr")  # lingua's languages of the region written in Latin letters; the rest Cyrillic
+
+
+@lru_cache(maxsize=3)
+def _detector(codes: tuple[str, ...] = tuple(_LINGUA)) -> Any:
     from lingua import Language, LanguageDetectorBuilder
 
-    langs = [getattr(Language, name) for name in _LINGUA.values()]
+    langs = [getattr(Language, _LINGUA[c]) for c in codes]
     return LanguageDetectorBuilder.from_languages(*langs).with_preloaded_language_models().build()
+
+
+def _candidates(sample: str) -> tuple[str, ...]:
+    """The languages a text's script allows: Latin letters cannot be Russian, nor Cyrillic English.
+    Fewer languages to weigh is less work for lingua, which dominates the cost of intake. A few words
+    of the other script (a brand, a link) do not count; a real mix is weighed against all languages."""
+    cyrillic = len(_CYRILLIC.findall(sample))
+    latin = len(_LATIN_LETTER.findall(sample))
+    if latin >= SCRIPT_SHARE * (latin + cyrillic):
+        return _LATIN
+    if cyrillic >= SCRIPT_SHARE * (latin + cyrillic):
+        return tuple(c for c in _LINGUA if c not in _LATIN)
+    return tuple(_LINGUA)
 
 
 def _by_signature(text: str) -> str | None:
@@ -63,7 +83,7 @@ def detect(text: str) -> tuple[str, float]:
     code = _by_signature(sample)
     if code:
         return code, 0.9
-    values = _detector().compute_language_confidence_values(sample)
+    values = _detector(_candidates(sample)).compute_language_confidence_values(sample)
     if not values:
         return "und", 0.0
     best = values[0]
