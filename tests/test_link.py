@@ -543,7 +543,10 @@ def test_same_incidents_whatever_the_order(linker: Linker) -> None:
     assert len(ids) == 1  # incident ids too
 
 
-def test_blocking_finds_every_pair_the_scorer_would_link(linker: Linker) -> None:
+@pytest.mark.parametrize("spread", [1.5, 0.08], ids=["region", "one-city"])
+def test_blocking_finds_every_pair_the_scorer_would_link(linker: Linker, spread: float) -> None:
+    """Random events over a region, and crowded into one city (where the small grid of precise places
+    matters): every pair the scorer does not veto must share a key."""
     rng = random.Random(11)
     subtypes = [
         ("Attack", VAC),
@@ -573,8 +576,8 @@ def test_blocking_finds_every_pair_the_scorer_would_link(linker: Linker) -> None
                 day_lo=day - width,
                 day_hi=day + width,
                 dated=True,
-                lat=None if prec is None else 43.0 + rng.uniform(-1.5, 1.5),
-                lon=None if prec is None else 77.0 + rng.uniform(-2, 2),
+                lat=None if prec is None else 43.0 + rng.uniform(-spread, spread),
+                lon=None if prec is None else 77.0 + rng.uniform(-spread * 1.3, spread * 1.3),
                 place_precision=prec,
                 names=named,
                 victim_names=named if rng.random() < 0.5 else [],  # a shared victim waives the place
@@ -987,5 +990,7 @@ def test_suggestion_only_keys_are_those_of_vague_places() -> None:
     assert Blocker.suggest_only("S:Violent demonstration|738160|a")
     assert Blocker.suggest_only("S:Violent demonstration|738160|u")
     assert Blocker.suggest_only("T:Riots|738160|c14,25") and Blocker.suggest_only("T:Riots|738160|F14,25")
-    assert not Blocker.suggest_only("T:Riots|738160|f172,307")
+    assert not Blocker.suggest_only("T:Riots|738160|p865,1539")  # precise ACLED places confirm
+    assert Blocker.suggest_only("T:Riots|738160|f172,307") and Blocker.suggest_only("T:Riots|738160|y172,307")
+    assert not Blocker.suggest_only("D:Internet shutdown|738160|f172,307")  # disruptions confirm city-wide
     assert not Blocker.suggest_only("n:arman|seitov")

@@ -64,14 +64,15 @@ class Changes:
 class IncidentIndex(Protocol):
     """What linking reads from stored incidents."""
 
-    def link_candidates(
-        self, keys: Sequence[str], capped: Sequence[str] = (), cap: int = 0
-    ) -> dict[str, list[tuple[EventRecord, str]]]:
-        """For each of `keys`, the stored events that emitted it, each with its incident id; a key of
-        `capped` that more than `cap` stored events emitted is left out.
+    def link_candidates(self, keys: Sequence[str]) -> dict[str, list[tuple[EventRecord, str]]]:
+        """For each of `keys`, the stored events that emitted it, each with its incident id.
 
         Asked once per batch with every key of every new event: one read, however many documents.
         """
+        ...
+
+    def key_counts(self, keys: Sequence[str]) -> dict[str, int]:
+        """How many stored events emitted each of `keys` (absent: none)."""
         ...
 
     def incident_records(self, incident_ids: Sequence[str]) -> dict[str, list[EventRecord]]:
@@ -160,10 +161,15 @@ class _Guard:
 class _Candidates:
     """Stored candidates of a whole batch, read at once, then served per record from memory."""
 
-    def __init__(self, index: IncidentIndex, queries: Sequence[Sequence[str]], blocker: Blocker) -> None:
-        keys = sorted({k for q in queries for k in q})
-        capped = [k for k in keys if blocker.suggest_only(k)]
-        self.by_key = index.link_candidates(keys, capped, blocker.max_suggest)
+    def __init__(self, index: IncidentIndex, queries: list[list[str]], blocker: Blocker) -> None:
+        """`queries` are the new records' keys; a record's suggestion-only keys are dropped from it, in
+        place, when together they hold more than `blocker.max_suggest` stored events (see blocking)."""
+        vague = sorted({k for q in queries for k in q if blocker.suggest_only(k)})
+        counts = index.key_counts(vague) if vague else {}
+        for q in queries:
+            if sum(counts.get(k, 0) for k in q if blocker.suggest_only(k)) > blocker.max_suggest:
+                q[:] = [k for k in q if not blocker.suggest_only(k)]
+        self.by_key = index.link_candidates(sorted({k for q in queries for k in q}))
 
     def of(self, keys: Sequence[str]) -> list[tuple[EventRecord, str]]:
         seen: set[str] = set()
@@ -273,15 +279,13 @@ class MemoryIndex:
         self.links: list[Link] = []
         self.rejected: set[tuple[str, str]] = set()
 
-    def link_candidates(
-        self, keys: Sequence[str], capped: Sequence[str] = (), cap: int = 0
-    ) -> dict[str, list[tuple[EventRecord, str]]]:
-        hot = {k for k in capped if len(self.keys.get(k, ())) > cap}
+    def link_candidates(self, keys: Sequence[str]) -> dict[str, list[tuple[EventRecord, str]]]:
         return {
-            k: [(self.records[e], self.incident_of[e]) for e in self.keys[k]]
-            for k in keys
-            if k in self.keys and k not in hot
+            k: [(self.records[e], self.incident_of[e]) for e in self.keys[k]] for k in keys if k in self.keys
         }
+
+    def key_counts(self, keys: Sequence[str]) -> dict[str, int]:
+        return {k: len(self.keys[k]) for k in keys if k in self.keys}
 
     def incident_records(self, incident_ids: Sequence[str]) -> dict[str, list[EventRecord]]:
         return {i: [self.records[e] for e in self.members.get(i, [])] for i in incident_ids}

@@ -7,7 +7,6 @@ every narrative written as a "narrative" entry.
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -41,12 +40,27 @@ def _chunks(xs: Sequence[Any]) -> list[Sequence[Any]]:
 # -- reads -------------------------------------------------------------------------------------------
 
 
-def link_candidates(
-    conn: Connection, keys: Sequence[str], capped: Sequence[str] = (), cap: int = 0
-) -> dict[str, list[tuple[EventRecord, str]]]:
+def key_counts(conn: Connection, keys: Sequence[str]) -> dict[str, int]:
+    """How many stored events emitted each key (read from the key index alone)."""
+    asked: dict[str, list[str]] = {}
+    for k in keys:
+        asked.setdefault(k[:KEY_MAX], []).append(k)
+    out: dict[str, int] = {}
+    for part in _chunks(sorted(asked)):
+        q = (
+            sa.select(link_keys.c.key, sa.func.count())
+            .where(link_keys.c.key.in_(part))
+            .group_by(link_keys.c.key)
+        )
+        for key, n in conn.execute(q):
+            for k in asked[str(key)]:
+                out[k] = int(n)
+    return out
+
+
+def link_candidates(conn: Connection, keys: Sequence[str]) -> dict[str, list[tuple[EventRecord, str]]]:
     """For each key, the stored events that emitted it; each record is read and parsed once, however
-    many of the keys it emitted (a busy day's key is shared by every report of that day). A key of
-    `capped` emitted by more than `cap` events is left out (see khronika.link.blocking)."""
+    many of the keys it emitted (a busy day's key is shared by every report of that day)."""
     from ..link.records import EventRecord
 
     asked: dict[str, list[str]] = {}  # stored (truncated) key -> the keys asked for
@@ -56,10 +70,6 @@ def link_candidates(
     for part in _chunks(sorted(asked)):
         q = sa.select(link_keys.c.key, link_keys.c.event_id).where(link_keys.c.key.in_(part))
         hits.extend((str(r.key), str(r.event_id)) for r in conn.execute(q))
-    if capped:
-        counts = Counter(k for k, _ in hits)
-        hot = {k[:KEY_MAX] for k in capped if counts[k[:KEY_MAX]] > cap}
-        hits = [(k, e) for k, e in hits if k not in hot]
     parsed: dict[str, tuple[EventRecord, str]] = {}
     for part in _chunks(sorted({e for _, e in hits})):
         q = sa.select(link_events.c.event_id, link_events.c.record, link_events.c.incident_id).where(

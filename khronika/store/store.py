@@ -939,15 +939,19 @@ class Store:
     # These make the store a `khronika.link.LinkStore`: linking reads through them and never imports
     # the database.
 
-    def link_candidates(
-        self, keys: Sequence[str], capped: Sequence[str] = (), cap: int = 0
-    ) -> dict[str, list[Any]]:
-        """For each blocking key, the stored linked events that emitted it, with their incident ids
-        (a key of `capped` emitted by more than `cap` events is left out)."""
+    def link_candidates(self, keys: Sequence[str]) -> dict[str, list[Any]]:
+        """For each blocking key, the stored linked events that emitted it, with their incident ids."""
         from . import incidents as inc
 
         with self._engine.connect() as conn:
-            return inc.link_candidates(conn, keys, capped, cap)
+            return inc.link_candidates(conn, keys)
+
+    def key_counts(self, keys: Sequence[str]) -> dict[str, int]:
+        """How many stored linked events emitted each blocking key."""
+        from . import incidents as inc
+
+        with self._engine.connect() as conn:
+            return inc.key_counts(conn, keys)
 
     def incident_records(self, incident_ids: Sequence[str]) -> dict[str, list[Any]]:
         from . import incidents as inc
