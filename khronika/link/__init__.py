@@ -40,6 +40,7 @@ __all__ = [
     "group_claims",
     "link_after_save",
     "link_batch",
+    "link_each",
     "load_config",
     "summarize",
 ]
@@ -159,3 +160,25 @@ def link_after_save(store: LinkStore, doc: Document) -> LinkResult:
 def link_batch(store: LinkStore, docs: Sequence[Document]) -> LinkResult:
     """Link a batch of just-saved documents at once (bulk ingest: one read and one write per batch)."""
     return default_linker().link_documents(docs, store)
+
+
+def link_each(store: LinkStore, docs: Sequence[Document]) -> list[tuple[Document, Exception | None]]:
+    """`link_batch`, or if that fails one document at a time, so that one cannot block the others.
+
+    Each document comes back with the error that left it unlinked (None: linked); an unlinked one
+    stays stored, and the next run links it (khronika.scale.resume).
+    """
+    try:
+        link_batch(store, docs)
+        return [(d, None) for d in docs]
+    except Exception as e:
+        if len(docs) == 1:
+            return [(docs[0], e)]
+    out: list[tuple[Document, Exception | None]] = []
+    for doc in docs:
+        try:
+            link_after_save(store, doc)
+            out.append((doc, None))
+        except Exception as e:
+            out.append((doc, e))
+    return out

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from rich.console import Console
 
-from ..link import link_after_save, link_batch
+from ..link import link_each
 
 if TYPE_CHECKING:
     from ..store import Store
@@ -24,18 +24,10 @@ def relink_pending(store: Store, console: Console) -> int:
     pending = store.unlinked_documents()
     done = 0
     for i in range(0, len(pending), BATCH):
-        docs = [store.load_document(d) for d in pending[i : i + BATCH]]  # whole documents: saved in one go
-        try:
-            link_batch(store, docs)
-            done += len(docs)
-            continue
-        except Exception:  # one document must not block the others: link them one by one
-            pass
-        for doc in docs:
-            try:
-                link_after_save(store, doc)
-            except Exception as e:  # the next run retries
-                console.print(f"[red]error:[/red] linking {doc.id[:12]}: {e}", highlight=False)
-                continue
-            done += 1
+        docs = [store.load_document(d) for d in pending[i : i + BATCH]]
+        for doc, error in link_each(store, docs):
+            if error is None:
+                done += 1
+            else:  # the next run retries
+                console.print(f"[red]error:[/red] linking {doc.id[:12]}: {error}", highlight=False)
     return done

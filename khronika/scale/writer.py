@@ -16,7 +16,7 @@ import numpy as np
 from rich.console import Console
 
 from ..ingest import Summary, failure
-from ..link import default_linker, link_after_save, link_batch
+from ..link import default_linker, link_each
 from ..link.text import TextSimilarity
 from ..model import Document
 from ..store.store import RunRows
@@ -91,26 +91,14 @@ class BatchWriter:
             self.advance(1)
 
     def _link(self, batch: list[tuple[Document, bool]]) -> list[tuple[Document, bool]]:
-        """Link the stored batch at once, or else one by one, so one document cannot block the others.
-
-        Returns the documents linked. One that fails is reported and stays stored but unlinked: the
-        next run links it.
-        """
-        try:
-            link_batch(self.store, [d for d, _ in batch])
-            return batch
-        except Exception as e:
-            if len(batch) == 1:
-                self.fail(failure(_name(batch[0][0]), e))
-                return []
+        """The documents of the stored batch that linked; each one that did not is reported."""
+        seen = {d.id: s for d, s in batch}
         linked = []
-        for item in batch:
-            try:
-                link_after_save(self.store, item[0])
-            except Exception as e:  # stored but not linked: the next run links it
-                self.fail(failure(_name(item[0]), e))
-                continue
-            linked.append(item)
+        for doc, error in link_each(self.store, [d for d, _ in batch]):
+            if error is None:
+                linked.append((doc, seen[doc.id]))
+            else:
+                self.fail(failure(_name(doc), error))
         return linked
 
     def fail(self, message: str) -> None:
