@@ -25,12 +25,15 @@ quadratic. Confirmed links never depend on them.
 
 from __future__ import annotations
 
+import functools
 import math
 from typing import Any
 
 from . import names as nm
 from .records import EventRecord
 from .score import Scorer, type_group
+
+KEY_MAX = 255  # the stored key's width: longer keys are stored, and so matched, on this prefix
 
 KM_PER_DEG = 111.0
 
@@ -154,6 +157,7 @@ class Blocker:
         return ["f" + c for c in wide] + city
 
     @staticmethod
+    @functools.lru_cache(maxsize=65536)  # asked for every key of every query of a batch: keys repeat
     def suggest_only(key: str) -> bool:
         """Does this key pair an event with an unplaced, region-wide or (ACLED) city-wide one, so that
         it can only bring suggestions?"""

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
@@ -29,7 +31,22 @@ def dask_client(workers: int, scheduler: str | None) -> Iterator[Client]:
             yield client
         return
     with local_cluster(workers) as cluster, Client(cluster) as client:  # type: ignore[no-untyped-call]
+        client.run(yield_to_writer)
         yield client
+
+
+WORKER_NICENESS = 10
+
+
+def yield_to_writer() -> None:
+    """Lower this (local worker) process's CPU priority.
+
+    The single writer process bounds a local run: when the workers and the writer share the cores, a
+    writer at the same priority gets only its fair share (2/3 of a core with two workers on two cores)
+    and the run waits for it. At a lower priority, the workers use what the writer leaves idle.
+    """
+    with contextlib.suppress(OSError, AttributeError):  # no nice() here, or not allowed: just slower
+        os.nice(WORKER_NICENESS)
 
 
 def local_cluster(workers: int) -> LocalCluster:

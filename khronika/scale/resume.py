@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from rich.console import Console
 
 from ..link import link_each
+from ..link.cache import CachedLinkStore
 
 if TYPE_CHECKING:
     from ..store import Store
@@ -23,9 +24,10 @@ def relink_pending(store: Store, console: Console) -> int:
     """Link every stored-but-unlinked document; returns how many were linked."""
     pending = store.unlinked_documents()
     done = 0
+    links = CachedLinkStore(store)
     for i in range(0, len(pending), BATCH):
         docs = [store.load_document(d) for d in pending[i : i + BATCH]]
-        for doc, error in link_each(store, docs):
+        for doc, error in link_each(links, docs):
             if error is None:
                 done += 1
             else:  # the next run retries

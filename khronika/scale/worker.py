@@ -35,17 +35,25 @@ def extract_chunk(chunk: list[Prepared]) -> list[Extracted | str]:
     for prep in chunk:
         try:
             doc = pipe(prep.build())
-            out.append(Extracted(doc, text_vectors(doc), run_rows(doc)))
+            out.append(Extracted(doc, rows=run_rows(doc)))
         except Exception as e:  # one bad text must not lose the others of its chunk
             out.append(failure(prep.name, e))
+    add_text_vectors([x for x in out if isinstance(x, Extracted)])
     return out
 
 
-def text_vectors(doc: Document) -> dict[str, np.ndarray]:
-    """Vectors of the texts of the document's event records, each encoded alone (as linking does)."""
+def add_text_vectors(done: list[Extracted]) -> None:
+    """Vectors of the texts of the documents' event records, encoded in one call for the chunk (less
+    than half the CPU of a call per text; the vectors differ from those by float rounding only)."""
     linker = default_linker()
     sim = linker.text_sim
     if not isinstance(sim, TextSimilarity):
-        return {}
-    texts = sorted({r.text for r in event_records(doc, linker.cfg) if r.text})
-    return {t: sim.vectors([t])[0] for t in texts}
+        return
+    texts = {x.doc.id: sorted({r.text for r in event_records(x.doc, linker.cfg) if r.text}) for x in done}
+    vecs = dict(zip(*_encoded(sim, sorted({t for ts in texts.values() for t in ts})), strict=True))
+    for x in done:
+        x.vectors = {t: vecs[t] for t in texts[x.doc.id]}
+
+
+def _encoded(sim: TextSimilarity, texts: list[str]) -> tuple[list[str], list[np.ndarray]]:
+    return texts, sim.vectors(texts) if texts else []

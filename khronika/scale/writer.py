@@ -17,6 +17,7 @@ from rich.console import Console
 
 from ..ingest import Summary, failure
 from ..link import default_linker, link_each
+from ..link.cache import CachedLinkStore
 from ..link.text import TextSimilarity
 from ..model import Document
 from ..store.store import RunRows
@@ -38,6 +39,7 @@ class BatchWriter:
         batch_size: int,
     ) -> None:
         self.store = store
+        self.links = CachedLinkStore(store)  # one run's batches read each stored event once
         self.summary = summary
         self.console = console
         self.advance = advance
@@ -94,7 +96,7 @@ class BatchWriter:
         """The documents of the stored batch that linked; each one that did not is reported."""
         seen = {d.id: s for d, s in batch}
         linked = []
-        for doc, error in link_each(self.store, [d for d, _ in batch]):
+        for doc, error in link_each(self.links, [d for d, _ in batch]):
             if error is None:
                 linked.append((doc, seen[doc.id]))
             else:

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from ..link.blocking import KEY_MAX
 from . import audit as audit_mod
 from .schema import (
     incident_links,
@@ -30,7 +31,6 @@ if TYPE_CHECKING:
     from ..link.records import ClaimRecord, EventRecord
 
 CHUNK = 500
-KEY_MAX = 255
 
 
 def _chunks(xs: Sequence[Any]) -> list[Sequence[Any]]:
@@ -377,8 +377,14 @@ def link_state(conn: Connection) -> str:
 
 def apply_link_result(conn: Connection, result: LinkResult) -> bool:
     """Write one document's linking result; False (nothing written) when the index moved since it was read."""
+    return apply_link_result_at(conn, result) is not None
+
+
+def apply_link_result_at(conn: Connection, result: LinkResult) -> str | None:
+    """`apply_link_result`, answering the link state right after the write (read in its transaction, so
+    a cache of the index knows it is whole), or None when nothing was written."""
     if link_state(conn) != result.state:
-        return False
+        return None
     ch = result.changes
     now = audit_mod.utc_now()
     target = {m.event_id: c.id for c in ch.incidents for m in c.members}
@@ -441,7 +447,7 @@ def apply_link_result(conn: Connection, result: LinkResult) -> bool:
     if link_rows:
         conn.execute(sa.insert(incident_links), link_rows)
     _write_narratives(conn, result)
-    return True
+    return link_state(conn)
 
 
 def _write_narratives(conn: Connection, result: LinkResult) -> None:

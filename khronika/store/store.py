@@ -1015,10 +1015,14 @@ class Store:
 
     def apply_link_result(self, result: Any) -> bool:
         """Write one document's linking result in one transaction; False if the index moved meanwhile."""
+        return self.apply_link_result_at(result) is not None
+
+    def apply_link_result_at(self, result: Any) -> str | None:
+        """`apply_link_result`, answering the link state right after the write (None: nothing written)."""
         from . import incidents as inc
 
         with self._write() as conn:
-            return inc.apply_link_result(conn, result)
+            return inc.apply_link_result_at(conn, result)
 
     def unlink_document(self, doc_id: str) -> None:
         from ..link.config import load_config
