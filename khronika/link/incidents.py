@@ -164,11 +164,13 @@ class _Candidates:
     def __init__(self, index: IncidentIndex, queries: list[list[str]], blocker: Blocker) -> None:
         """`queries` are the new records' keys; a record's suggestion-only keys are dropped from it, in
         place, when together they hold more than `blocker.max_suggest` stored events (see blocking)."""
-        vague = sorted({k for q in queries for k in q if blocker.suggest_only(k)})
-        counts = index.key_counts(vague) if vague else {}
+        # A batch's queries hold hundreds of thousands of keys, mostly shared: each distinct key is
+        # classified once, and a query then only tests set membership.
+        vague = {k for k in {k for q in queries for k in q} if blocker.suggest_only(k)}
+        counts = index.key_counts(sorted(vague)) if vague else {}
         for q in queries:
-            if sum(counts.get(k, 0) for k in q if blocker.suggest_only(k)) > blocker.max_suggest:
-                q[:] = [k for k in q if not blocker.suggest_only(k)]
+            if sum(counts.get(k, 0) for k in q if k in vague) > blocker.max_suggest:
+                q[:] = [k for k in q if k not in vague]
         self.by_key = index.link_candidates(sorted({k for q in queries for k in q}))
 
     def of(self, keys: Sequence[str]) -> list[tuple[EventRecord, str]]:
@@ -206,7 +208,7 @@ def link_new(
         if confirmed.get(r.event_id, 0) >= max_confirm and uf.find(node) == uf.find(me):
             return  # already in c's incident through enough links: another changes no membership
         pair = (min(r.event_id, c.event_id), max(r.event_id, c.event_id))
-        if pair in links or r.event_id == c.event_id or guard.broken(pair):
+        if pair in links or r.event_id == c.event_id or guard.broken(pair) or scorer.too_far(r, c):
             return
         d = scorer.detail(r, c)
         if d.score >= scorer.confirm and guard.union(uf, me, node):

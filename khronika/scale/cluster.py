@@ -16,6 +16,16 @@ if TYPE_CHECKING:
 
 CONNECT_TIMEOUT = "15s"
 
+# Diagnostics a local run never shows (it has no dashboard) but pays for on the cores it shares with
+# the writer: a stack sample of the task thread every 10 ms, GIL polling, a system poll twice a second,
+# a memory poll of each worker ten times a second (once a second still catches a runaway worker).
+QUIET_WORKERS = {
+    "distributed.worker.memory.monitor-interval": "1s",
+    "distributed.worker.profile.enabled": False,
+    "distributed.admin.system-monitor.gil.enabled": False,
+    "distributed.admin.system-monitor.interval": "5s",
+}
+
 
 @contextmanager
 def dask_client(workers: int, scheduler: str | None) -> Iterator[Client]:
@@ -56,7 +66,7 @@ def local_cluster(workers: int) -> LocalCluster:
 
     # The scheduler always starts an HTTP server (health, metrics); serve no routes from it, on a
     # random loopback port (a fixed 8787 would clash with any other cluster on the machine).
-    with dask.config.set({"distributed.scheduler.http.routes": []}):
+    with dask.config.set({"distributed.scheduler.http.routes": [], **QUIET_WORKERS}):
         return LocalCluster(  # type: ignore[no-untyped-call]
             n_workers=workers,
             threads_per_worker=1,

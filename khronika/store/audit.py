@@ -121,17 +121,31 @@ def lock_chain(conn: Connection) -> None:
 
 def append_entry(conn: Connection, kind: str, payload: dict[str, Any]) -> int:
     """Append one entry inside the caller's transaction, which must hold the chain lock."""
+    return append_entries(conn, [(kind, payload)])[0]
+
+
+def append_entries(conn: Connection, entries: Sequence[tuple[str, dict[str, Any]]]) -> list[int]:
+    """Append entries in order, inside the caller's transaction (which must hold the chain lock): one
+    read of the chain's head and one insert for all of them, as a bulk batch needs."""
+    if not entries:
+        return []
     last = conn.execute(sa.select(audit.c.seq, audit.c.hash).order_by(audit.c.seq.desc()).limit(1)).first()
     seq, prev = (1, GENESIS) if last is None else (int(last.seq) + 1, str(last.hash))
-    ts = utc_now()
-    text = canonical_json(payload)
-    payload_value = json.loads(text)  # hash exactly what verify will parse back
-    h = entry_hash(prev, seq, ts, kind, payload_value)
-    conn.execute(sa.insert(audit).values(seq=seq, ts=ts, kind=kind, payload=text, prev_hash=prev, hash=h))
     key = audit_key()
-    if key is not None:
-        conn.execute(sa.insert(audit_seals).values(seq=seq, key_id=key_id(key), mac=seal(key, seq, h)))
-    return seq
+    rows: list[dict[str, Any]] = []
+    seals: list[dict[str, Any]] = []
+    for kind, payload in entries:
+        ts = utc_now()
+        text = canonical_json(payload)
+        h = entry_hash(prev, seq, ts, kind, json.loads(text))  # hash exactly what verify will parse back
+        rows.append({"seq": seq, "ts": ts, "kind": kind, "payload": text, "prev_hash": prev, "hash": h})
+        if key is not None:
+            seals.append({"seq": seq, "key_id": key_id(key), "mac": seal(key, seq, h)})
+        seq, prev = seq + 1, h
+    conn.execute(sa.insert(audit), rows)
+    if seals:
+        conn.execute(sa.insert(audit_seals), seals)
+    return [int(r["seq"]) for r in rows]
 
 
 # -- verify ------------------------------------------------------------------------------------------

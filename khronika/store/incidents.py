@@ -8,6 +8,7 @@ every narrative written as a "narrative" entry.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
@@ -241,6 +242,18 @@ def _versions(conn: Connection, ids: Sequence[str]) -> dict[str, int]:
     return {str(i): int(v) for i, v in conn.execute(q)}
 
 
+@dataclass(frozen=True)
+class IncidentVersion:
+    """One new version of an incident, as `_write_incidents` stores it."""
+
+    iid: str
+    summary: dict[str, Any]
+    replaces: Sequence[str]
+    doc_id: str | None
+    reason: str
+    version: int
+
+
 def _write_incident(
     conn: Connection,
     iid: str,
@@ -250,54 +263,72 @@ def _write_incident(
     reason: str,
     version: int,
 ) -> None:
+    _write_incidents(conn, [IncidentVersion(iid, summary, replaces, doc_id, reason, version)])
+
+
+def _write_incidents(conn: Connection, versions: Sequence[IncidentVersion]) -> None:
+    """Current rows, member lists and audit entries of new incident versions: a statement per table
+    for all of them (a bulk batch changes hundreds of incidents)."""
+    if not versions:
+        return
     now = audit_mod.utc_now()
-    members = [m["event_id"] for m in summary["members"]]
-    row = {
-        "id": iid,
-        "version": version,
-        "type": summary["type"],
-        "subtype": summary["subtype"],
-        "family": summary["family"],
-        "first_day": summary["first_day"],
-        "last_day": summary["last_day"],
-        "place": summary["place"],
-        "lat": summary["lat"],
-        "lon": summary["lon"],
-        "n_members": summary["n_members"],
-        "n_documents": summary["n_documents"],
-        "n_sources": summary["n_sources"],
-        "best_evidence": summary["best_evidence"],
-        "confidence": float(summary["confidence"]),
-        "summary": summary,
-        "updated_at": now,
-    }
-    conn.execute(sa.delete(incidents).where(incidents.c.id == iid))
-    conn.execute(sa.insert(incidents).values(**row))
-    conn.execute(
-        sa.insert(incident_members).values(
-            incident_id=iid,
-            version=version,
-            members=members,
-            replaces=list(replaces),
-            reason=reason,
-            doc_id=doc_id,
-            created_at=now,
+    rows, member_rows, entries = [], [], []
+    for v in versions:
+        s = v.summary
+        members = [m["event_id"] for m in s["members"]]
+        rows.append(
+            {
+                "id": v.iid,
+                "version": v.version,
+                **{k: s[k] for k in SUMMARY_COLUMNS},
+                "confidence": float(s["confidence"]),
+                "summary": s,
+                "updated_at": now,
+            }
         )
-    )
-    audit_mod.append_entry(
-        conn,
-        "incident",
-        {
-            "incident_id": iid,
-            "version": version,
-            "reason": reason,
-            "doc_id": doc_id,
+        member_rows.append(
+            {
+                "incident_id": v.iid,
+                "version": v.version,
+                "members": members,
+                "replaces": list(v.replaces),
+                "reason": v.reason,
+                "doc_id": v.doc_id,
+                "created_at": now,
+            }
+        )
+        entry = {
+            "incident_id": v.iid,
+            "version": v.version,
+            "reason": v.reason,
+            "doc_id": v.doc_id,
             "members": members,
-            "replaces": list(replaces),
-            "n_sources": summary["n_sources"],
-            "contradictions": [c["field"] for c in summary["contradictions"]],
-        },
-    )
+            "replaces": list(v.replaces),
+            "n_sources": s["n_sources"],
+            "contradictions": [c["field"] for c in s["contradictions"]],
+        }
+        entries.append(("incident", entry))
+    for part in _chunks(sorted({v.iid for v in versions})):
+        conn.execute(sa.delete(incidents).where(incidents.c.id.in_(part)))
+    conn.execute(sa.insert(incidents), rows)
+    conn.execute(sa.insert(incident_members), member_rows)
+    audit_mod.append_entries(conn, entries)
+
+
+SUMMARY_COLUMNS = (
+    "type",
+    "subtype",
+    "family",
+    "first_day",
+    "last_day",
+    "place",
+    "lat",
+    "lon",
+    "n_members",
+    "n_documents",
+    "n_sources",
+    "best_evidence",
+)
 
 
 def _retire(conn: Connection, iid: str, into: str, doc_id: str | None, version: int) -> None:
@@ -408,13 +439,15 @@ def apply_link_result_at(conn: Connection, result: LinkResult) -> str | None:
         conn.execute(sa.insert(link_keys), [{"key": k, "event_id": e} for k, e in key_rows])
     versions = _versions(conn, sorted({i for c in ch.incidents for i in [c.id, *c.replaces]}))
     doc_of = {r.event_id: r.doc_id for r, _ in ch.records}
+    written = []
     for c in ch.incidents:
         # The document whose report made this version (in a batch, the first of those that did).
         doc_id = min((doc_of[e] for e in c.new_events if e in doc_of), default=None)
-        old = [m.event_id for m in c.members if m.event_id not in set(c.new_events)]
-        for part in _chunks(old):
+        # The stored members are those of the incidents it replaces: re-point those of the others.
+        others = [i for i in c.replaces if i != c.id]
+        if others:
             conn.execute(
-                sa.update(link_events).where(link_events.c.event_id.in_(part)).values(incident_id=c.id)
+                sa.update(link_events).where(link_events.c.incident_id.in_(others)).values(incident_id=c.id)
             )
         reason = (
             "created"
@@ -422,10 +455,10 @@ def apply_link_result_at(conn: Connection, result: LinkResult) -> str | None:
             else ("merged" if len(c.replaces) > 1 or c.id not in c.replaces else "grown")
         )
         version = max([versions.get(i, 0) for i in [c.id, *c.replaces]]) + 1
-        _write_incident(conn, c.id, result.summaries[c.id], c.replaces, doc_id, reason, version)
-        for gone in c.replaces:
-            if gone != c.id:
-                _retire(conn, gone, c.id, doc_id, versions.get(gone, 0) + 1)
+        written.append(IncidentVersion(c.id, result.summaries[c.id], c.replaces, doc_id, reason, version))
+        for gone in others:
+            _retire(conn, gone, c.id, doc_id, versions.get(gone, 0) + 1)
+    _write_incidents(conn, written)
     existing = set()
     for part in _chunks([(lk.a, lk.b) for lk in ch.links]):
         q = sa.select(incident_links.c.a_event, incident_links.c.b_event).where(

@@ -376,6 +376,36 @@ def run_rows(doc: Document) -> RunRows:
     return RunRows(run_id, item_rows, event_rows, obs_rows, digest)
 
 
+RUN_TABLES_ORDER = (items, events, observations)  # as RunRows holds them
+
+
+def _run_row(doc: Document, rows: RunRows) -> dict[str, Any]:
+    meta = {"published": doc.published, "lang": doc.lang, "tz": doc.tz}
+    return {
+        "id": rows.run_id,
+        "doc_id": doc.id,
+        "pipeline": list(doc.pipeline),
+        "meta": meta,
+        "digest": rows.digest,
+        "created_at": audit_mod.utc_now(),
+        "superseded_by": None,
+    }
+
+
+def _run_entry(doc: Document, rows: RunRows, previous: str | None, doc_digest: str) -> dict[str, Any]:
+    """The "run" audit entry's payload: what verify checks the run's rows and document against."""
+    return {
+        "doc_id": doc.id,
+        "run_id": rows.run_id,
+        "pipeline": list(doc.pipeline),
+        "meta": {"published": doc.published, "lang": doc.lang, "tz": doc.tz},
+        "digest": rows.digest,
+        "doc_digest": doc_digest,
+        "supersedes": previous,
+        "n_items": len(rows.items),
+    }
+
+
 def _raw_and_sha(doc: Document) -> tuple[bytes, str]:
     raw = doc.raw or doc.text.encode("utf-8")
     sha = audit_mod.sha256_hex(raw)
@@ -574,8 +604,51 @@ class Store:
         """
         for doc in docs:
             identify(doc)
+        rows = rows or {}
         with self._write() as conn:
-            return [self._save_in(conn, doc, reprocess, (rows or {}).get(doc.id)) for doc in docs]
+            stored = self._stored_ids(conn, [d.id for d in docs])
+            fresh = [d for d in docs if d.id not in stored]
+            done = {r.doc_id: r for r in self._save_fresh(conn, fresh, rows)}
+            for doc in docs:
+                if doc.id not in done:  # stored already: a reprocess, or a no-op
+                    done[doc.id] = self._save_in(conn, doc, reprocess, rows.get(doc.id))
+            return [done[d.id] for d in docs]
+
+    @staticmethod
+    def _stored_ids(conn: Connection, doc_ids: Sequence[str]) -> set[str]:
+        q = sa.select(documents.c.id).where(documents.c.id.in_(sorted(set(doc_ids))))
+        return {str(x) for x in conn.execute(q).scalars()}
+
+    def _save_fresh(
+        self, conn: Connection, docs: Sequence[Document], rows: dict[str, RunRows]
+    ) -> list[SaveResult]:
+        """New documents, inserted table by table (one statement per table for the whole batch), with
+        their "run" audit entries appended together: what `_save_in` does one document at a time."""
+        if len(docs) != len({d.id for d in docs}):  # the same document twice: let `_save_in` sort it out
+            return []
+        doc_rows, run_table_rows, entries = [], [], []
+        by_table: dict[sa.Table, list[dict[str, Any]]] = {items: [], events: [], observations: []}
+        out = []
+        for doc in docs:
+            raw, sha = _raw_and_sha(doc)
+            doc_row = _document_row(doc, raw, sha)
+            doc_digest = audit_mod.document_digest(audit_mod.norm_row(documents, doc_row))
+            rr = rows.get(doc.id) or run_rows(doc)
+            doc_rows.append(doc_row)
+            run_table_rows.append(_run_row(doc, rr))
+            by_table[items].extend(rr.items)
+            by_table[events].extend(rr.events)
+            by_table[observations].extend(rr.observations)
+            entries.append(("run", _run_entry(doc, rr, None, doc_digest)))
+            out.append(SaveResult(doc.id, rr.run_id, created=True, superseded=None))
+        if docs:
+            conn.execute(sa.insert(documents), doc_rows)
+            conn.execute(sa.insert(runs), run_table_rows)
+            for table, table_rows in by_table.items():
+                if table_rows:
+                    conn.execute(sa.insert(table), table_rows)
+            audit_mod.append_entries(conn, entries)
+        return out
 
     def _save_in(self, conn: Connection, doc: Document, reprocess: bool, rows: RunRows | None) -> SaveResult:
         raw, sha = _raw_and_sha(doc)
@@ -603,39 +676,14 @@ class Store:
         self, conn: Connection, doc: Document, previous: str | None, doc_digest: str, rows: RunRows
     ) -> str:
         run_id = rows.run_id
-        item_rows, event_rows, obs_rows, digest = rows.items, rows.events, rows.observations, rows.digest
-        pipeline = list(doc.pipeline)
-        meta = {"published": doc.published, "lang": doc.lang, "tz": doc.tz}
         if previous:  # first, so the new run is the only current one when it is inserted
             conn.execute(sa.update(runs).where(runs.c.id == previous).values(superseded_by=run_id))
-        conn.execute(
-            sa.insert(runs).values(
-                id=run_id,
-                doc_id=doc.id,
-                pipeline=pipeline,
-                meta=meta,
-                digest=digest,
-                created_at=audit_mod.utc_now(),
-                superseded_by=None,
-            )
-        )
-        for table, table_rows in ((items, item_rows), (events, event_rows), (observations, obs_rows)):
+        conn.execute(sa.insert(runs).values(**_run_row(doc, rows)))
+        run_rows_ = (rows.items, rows.events, rows.observations)
+        for table, table_rows in zip(RUN_TABLES_ORDER, run_rows_, strict=True):
             if table_rows:
                 conn.execute(sa.insert(table), table_rows)
-        audit_mod.append_entry(
-            conn,
-            "run",
-            {
-                "doc_id": doc.id,
-                "run_id": run_id,
-                "pipeline": pipeline,
-                "meta": meta,
-                "digest": digest,
-                "doc_digest": doc_digest,
-                "supersedes": previous,
-                "n_items": len(item_rows),
-            },
-        )
+        audit_mod.append_entry(conn, "run", _run_entry(doc, rows, previous, doc_digest))
         if previous:  # human decisions follow the document into its new run, or are flagged stale
             from .reviews import reanchor
 
