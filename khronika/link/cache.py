@@ -14,6 +14,7 @@ write's transaction, so no other writer can slip in between.
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -74,8 +75,8 @@ class CachedLinkStore:
         for rec, keys in result.changes.records:
             self._records[rec.event_id] = rec
             for k in set(keys):
-                if k in self._by_key:
-                    self._by_key[k].append(rec.event_id)
+                if k in self._by_key:  # in event id order, as the store answers: linking is then
+                    bisect.insort(self._by_key[k], rec.event_id)  # the same with or without the cache
                 if k in self._counts:
                     self._counts[k] += 1
         for change in result.changes.incidents:

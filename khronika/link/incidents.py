@@ -166,12 +166,17 @@ class _Candidates:
         place, when together they hold more than `blocker.max_suggest` stored events (see blocking)."""
         # A batch's queries hold hundreds of thousands of keys, mostly shared: each distinct key is
         # classified once, and a query then only tests set membership.
-        vague = {k for k in {k for q in queries for k in q} if blocker.suggest_only(k)}
+        keys: set[str] = set().union(*queries)
+        vague = {k for k in keys if blocker.suggest_only(k)}
         counts = index.key_counts(sorted(vague)) if vague else {}
+        kept_vague: set[str] = set()
         for q in queries:
-            if sum(counts.get(k, 0) for k in q if k in vague) > blocker.max_suggest:
+            mine = [k for k in q if k in vague]
+            if sum(counts.get(k, 0) for k in mine) > blocker.max_suggest:
                 q[:] = [k for k in q if k not in vague]
-        self.by_key = index.link_candidates(sorted({k for q in queries for k in q}))
+            else:
+                kept_vague.update(mine)
+        self.by_key = index.link_candidates(list((keys - vague) | kept_vague))
 
     def of(self, keys: Sequence[str]) -> list[tuple[EventRecord, str]]:
         seen: set[str] = set()

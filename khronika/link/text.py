@@ -58,5 +58,7 @@ class TextSimilarity:
     def __call__(self, a: str, b: str) -> float:
         if not a or not b:
             return 0.0
-        va, vb = self.vectors([a, b])
+        va, vb = self._cache.get(a), self._cache.get(b)  # linking asks hundreds of times per text
+        if va is None or vb is None:
+            va, vb = self.vectors([a, b])
         return float(np.dot(va, vb))
