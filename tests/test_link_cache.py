@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from test_incidents import _members
 from test_link import _fire_docs, _seitkali_docs
 
 from khronika.link import Linker, event_records, load_config
@@ -18,12 +19,6 @@ from khronika.store import Store
 @pytest.fixture(scope="module")
 def linker() -> Linker:
     return Linker(load_config(), text=False)
-
-
-def _members(store: Store) -> set[frozenset[tuple[str, int, int]]]:
-    return {
-        frozenset((m["doc_id"], m["start"], m["end"]) for m in inc["members"]) for inc in store.incidents()
-    }
 
 
 def _docs() -> list[Document]:
