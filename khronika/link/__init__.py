@@ -64,6 +64,11 @@ class LinkStore(IncidentIndex, Protocol):
         """Write the result, unless `link_state()` moved since `result.state` was read (then False)."""
         ...
 
+    def apply_link_result_at(self, result: LinkResult) -> str | None:
+        """`apply_link_result`, answering the link state right after the write, read in the write's
+        transaction (None: nothing written): how a cache of the index knows it is still whole."""
+        ...
+
 
 class LinkResult:
     """What linking one or more documents changed: incidents (with summaries), links, and narratives."""

@@ -56,19 +56,18 @@ class CachedLinkStore:
         return state
 
     def apply_link_result(self, result: LinkResult) -> bool:
-        apply_at = getattr(self.store, "apply_link_result_at", None)
-        if apply_at is None:  # a store that cannot say its state after writing: trust nothing cached
-            self._state = None
-            return self.store.apply_link_result(result)
-        state: str | None = apply_at(result)
+        return self.apply_link_result_at(result) is not None
+
+    def apply_link_result_at(self, result: LinkResult) -> str | None:
+        state = self.store.apply_link_result_at(result)
         if state is None:
-            return False
+            return None
         if self._state != result.state:  # the cache was not whole for what this result was built on
             self._clear()
         else:
             self._learn(result)
         self._state = state
-        return True
+        return state
 
     def _learn(self, result: LinkResult) -> None:
         """Add what a successful write added: new events under their keys, new incident ids."""
@@ -113,17 +112,13 @@ class CachedLinkStore:
         return out
 
     def key_counts(self, keys: Sequence[str]) -> dict[str, int]:
-        missing = [k for k in keys if k not in self._by_key and k not in self._counts]
-        if missing:
-            got = self.store.key_counts(missing)
-            for k in missing:
-                if len(k) < KEY_MAX:
-                    self._counts[k] = got.get(k, 0)
+        long = {k for k in keys if len(k) >= KEY_MAX}  # matched on a prefix by the store: never kept
+        missing = [k for k in keys if k in long or (k not in self._by_key and k not in self._counts)]
+        got = self.store.key_counts(missing) if missing else {}
+        self._counts.update((k, got.get(k, 0)) for k in missing if k not in long)
         out: dict[str, int] = {}
         for k in keys:
-            n = len(self._by_key[k]) if k in self._by_key else self._counts.get(k, 0)
-            if len(k) >= KEY_MAX:
-                n = self.store.key_counts([k]).get(k, 0)
+            n = len(self._by_key[k]) if k in self._by_key else (got if k in long else self._counts).get(k, 0)
             if n:
                 out[k] = n
         return out

@@ -50,10 +50,7 @@ def add_text_vectors(done: list[Extracted]) -> None:
     if not isinstance(sim, TextSimilarity):
         return
     texts = {x.doc.id: sorted({r.text for r in event_records(x.doc, linker.cfg) if r.text}) for x in done}
-    vecs = dict(zip(*_encoded(sim, sorted({t for ts in texts.values() for t in ts})), strict=True))
+    uniq = sorted({t for ts in texts.values() for t in ts})
+    vecs = dict(zip(uniq, sim.vectors(uniq), strict=True)) if uniq else {}
     for x in done:
         x.vectors = {t: vecs[t] for t in texts[x.doc.id]}
-
-
-def _encoded(sim: TextSimilarity, texts: list[str]) -> tuple[list[str], list[np.ndarray]]:
-    return texts, sim.vectors(texts) if texts else []

@@ -353,6 +353,9 @@ class RunRows:
     observations: list[dict[str, Any]]
     digest: str
 
+    def by_table(self) -> list[tuple[sa.Table, list[dict[str, Any]]]]:
+        return [(items, self.items), (events, self.events), (observations, self.observations)]
+
 
 def identify(doc: Document) -> None:
     """Give a document its id, sha256 and item ids, as storing it does (idempotent)."""
@@ -376,16 +379,16 @@ def run_rows(doc: Document) -> RunRows:
     return RunRows(run_id, item_rows, event_rows, obs_rows, digest)
 
 
-RUN_TABLES_ORDER = (items, events, observations)  # as RunRows holds them
+def _run_meta(doc: Document) -> dict[str, Any]:
+    return {"published": doc.published, "lang": doc.lang, "tz": doc.tz}
 
 
 def _run_row(doc: Document, rows: RunRows) -> dict[str, Any]:
-    meta = {"published": doc.published, "lang": doc.lang, "tz": doc.tz}
     return {
         "id": rows.run_id,
         "doc_id": doc.id,
         "pipeline": list(doc.pipeline),
-        "meta": meta,
+        "meta": _run_meta(doc),
         "digest": rows.digest,
         "created_at": audit_mod.utc_now(),
         "superseded_by": None,
@@ -398,7 +401,7 @@ def _run_entry(doc: Document, rows: RunRows, previous: str | None, doc_digest: s
         "doc_id": doc.id,
         "run_id": rows.run_id,
         "pipeline": list(doc.pipeline),
-        "meta": {"published": doc.published, "lang": doc.lang, "tz": doc.tz},
+        "meta": _run_meta(doc),
         "digest": rows.digest,
         "doc_digest": doc_digest,
         "supersedes": previous,
@@ -627,7 +630,7 @@ class Store:
         if len(docs) != len({d.id for d in docs}):  # the same document twice: let `_save_in` sort it out
             return []
         doc_rows, run_table_rows, entries = [], [], []
-        by_table: dict[sa.Table, list[dict[str, Any]]] = {items: [], events: [], observations: []}
+        by_table: dict[sa.Table, list[dict[str, Any]]] = {}
         out = []
         for doc in docs:
             raw, sha = _raw_and_sha(doc)
@@ -636,9 +639,8 @@ class Store:
             rr = rows.get(doc.id) or run_rows(doc)
             doc_rows.append(doc_row)
             run_table_rows.append(_run_row(doc, rr))
-            by_table[items].extend(rr.items)
-            by_table[events].extend(rr.events)
-            by_table[observations].extend(rr.observations)
+            for table, table_rows in rr.by_table():
+                by_table.setdefault(table, []).extend(table_rows)
             entries.append(("run", _run_entry(doc, rr, None, doc_digest)))
             out.append(SaveResult(doc.id, rr.run_id, created=True, superseded=None))
         if docs:
@@ -679,8 +681,7 @@ class Store:
         if previous:  # first, so the new run is the only current one when it is inserted
             conn.execute(sa.update(runs).where(runs.c.id == previous).values(superseded_by=run_id))
         conn.execute(sa.insert(runs).values(**_run_row(doc, rows)))
-        run_rows_ = (rows.items, rows.events, rows.observations)
-        for table, table_rows in zip(RUN_TABLES_ORDER, run_rows_, strict=True):
+        for table, table_rows in rows.by_table():
             if table_rows:
                 conn.execute(sa.insert(table), table_rows)
         audit_mod.append_entry(conn, "run", _run_entry(doc, rows, previous, doc_digest))
